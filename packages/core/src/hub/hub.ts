@@ -1,0 +1,399 @@
+import { randomUUID } from 'node:crypto';
+import { Accounts, type LoginResult } from '../accounts/accounts.ts';
+import { defaultThrottleOptions, LoginThrottle, type ThrottleOptions } from '../accounts/login-throttle.ts';
+import { defaultScryptParams, type ScryptParams } from '../accounts/password-hash.ts';
+import { systemClock } from '../clock/system-clock.ts';
+import { ConnectionLimiter } from '../limits/connection-limiter.ts';
+import { defaultLimits, type Limits } from '../limits/limits.ts';
+import { TokenBucket } from '../limits/token-bucket.ts';
+import { LocalBus, LocalPresence, LocalSessionDirectory } from '../local/local-ports.ts';
+import { ChatMessage } from '../messages/chat-message.ts';
+import { Name } from '../names/name.ts';
+import type { Bus, BusEvent } from '../ports/bus.ts';
+import type { CancelTimer, Clock } from '../ports/clock.ts';
+import { type Logger, silentLogger } from '../ports/logger.ts';
+import type { Presence, SessionDirectory } from '../ports/presence.ts';
+import type { AccountStore, RoomStore } from '../ports/stores.ts';
+import { type JoinResult, Rooms } from '../rooms/rooms.ts';
+import { TimerWheel } from '../timers/timer-wheel.ts';
+import { HubStats } from './hub-stats.ts';
+import { type ClaimResult, Session, type SessionSink } from './session.ts';
+
+export interface HubOptions {
+  accounts: AccountStore;
+  rooms: RoomStore;
+  /** Cluster ports; a lone node uses in-process ones. */
+  bus?: Bus;
+  presence?: Presence;
+  sessions?: SessionDirectory;
+  clock?: Clock;
+  logger?: Logger;
+  limits?: Partial<Limits>;
+  scrypt?: ScryptParams;
+  throttle?: Partial<ThrottleOptions>;
+  nodeId?: string;
+}
+
+const MAIN_CHAT = '';
+/** How long a remote claim token is remembered after this node last held the name. */
+const CLAIM_MEMORY_MS = 60_000;
+
+/**
+ * The core of one gateway process: names, presence, rooms and routing for the sessions of every
+ * adapter, and the link to the other nodes through the cluster ports. It knows no wire format.
+ */
+export class Hub {
+  readonly nodeId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly limits: Readonly<Limits>;
+  readonly timers: TimerWheel;
+  readonly accounts: Accounts;
+  readonly rooms: Rooms;
+  readonly sessions: SessionDirectory;
+  readonly stats = new HubStats();
+  readonly #bus: Bus;
+  readonly #presence: Presence;
+  readonly #connections: ConnectionLimiter;
+  /** Identified local sessions by name key. */
+  readonly #byName = new Map<string, Set<Session>>();
+  /** Identified local sessions by room ('' is the main chat). */
+  readonly #byRoom = new Map<string, Set<Session>>();
+  /** Highest guest-claim token seen per name, and when, to settle racing claims. */
+  readonly #claims = new Map<string, { token: number; at: number }>();
+  readonly #stopSweeping: CancelTimer;
+  #sessionCounter = 0;
+
+  constructor(options: HubOptions) {
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
+    this.timers = new TimerWheel(this.clock, 250, (error) =>
+      this.logger.error({ err: error }, 'a timer callback failed'),
+    );
+    const scrypt = options.scrypt ?? defaultScryptParams;
+    const throttle = new LoginThrottle(this.clock, { ...defaultThrottleOptions, ...options.throttle });
+    this.accounts = new Accounts(options.accounts, throttle, scrypt);
+    this.rooms = new Rooms(options.rooms, scrypt, () => this.clock.now());
+    this.sessions = options.sessions ?? new LocalSessionDirectory();
+    this.#bus = options.bus ?? new LocalBus();
+    this.#presence = options.presence ?? new LocalPresence();
+    this.#connections = new ConnectionLimiter(
+      this.limits.maxConnections,
+      this.limits.maxConnectionsPerAddress,
+    );
+    this.#bus.onEvent((event) => this.#onBusEvent(event));
+    this.#stopSweeping = this.clock.setInterval(() => this.#sweep(), 30_000);
+  }
+
+  /**
+   * Admits a new connection, or returns null when a connection limit (per process, per address)
+   * is reached; the adapter then closes it.
+   */
+  open(protocol: string, address: string, sink: SessionSink): Session | null {
+    if (!this.#connections.tryAcquire(address)) {
+      this.stats.refusedConnections += 1;
+      return null;
+    }
+    this.#sessionCounter += 1;
+    this.stats.connectionOpened(protocol);
+    return new Session(this, `${this.#sessionCounter}`, protocol, address, sink);
+  }
+
+  /** A message-rate limiter for one connection, with the configured rate and burst. */
+  rateLimiter(): TokenBucket {
+    return new TokenBucket(this.clock, this.limits.messagesPerSecond, this.limits.messageBurst);
+  }
+
+  get connectionCount(): number {
+    return this.#connections.total;
+  }
+
+  /** Every active name in the service, sorted by bytes. Local names count even if the cluster is unreachable. */
+  async activeNames(): Promise<Name[]> {
+    let keys: string[] = [];
+    try {
+      keys = await this.#presence.list();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'presence unavailable; listing local names only');
+    }
+    const all = new Set(keys);
+    for (const key of this.#byName.keys()) all.add(key);
+    return [...all].sort().map(Name.fromKey);
+  }
+
+  // ---- accounts, as the admin API and CLI use them -------------------------------------------
+
+  async addAccount(name: Name, password: string): Promise<boolean> {
+    return this.accounts.register(name, password);
+  }
+
+  /** Changes a password; every opted-in binding of the name, on every node, is invalidated. */
+  async changePassword(name: Name, password: string): Promise<boolean> {
+    const changed = await this.accounts.setPassword(name, password);
+    if (changed) this.invalidate(name, null);
+    return changed;
+  }
+
+  async deleteAccount(name: Name): Promise<boolean> {
+    const deleted = await this.accounts.delete(name);
+    if (deleted) this.invalidate(name, null);
+    return deleted;
+  }
+
+  /** Stops the hub's own timers. Stores and cluster ports belong to the caller, who closes them. */
+  close(): void {
+    this.#stopSweeping();
+    this.timers.stop();
+  }
+
+  // ---- called by Session ---------------------------------------------------------------------
+
+  async claimGuest(session: Session, name: Name): Promise<ClaimResult> {
+    if (session.name) return 'ALREADY_IDENTIFIED';
+    if (await this.accounts.exists(name)) return 'NAME_REGISTERED';
+    const token = await this.#presence.nextClaim(name.key);
+    if (session.closed) return 'CONNECTION_CLOSED';
+    if (session.name) return 'ALREADY_IDENTIFIED';
+    const seen = this.#claims.get(name.key);
+    if (seen && seen.token > token) return 'REPLACED';
+    this.#claims.set(name.key, { token, at: this.clock.now() });
+    this.#replaceGuests(name.key, token);
+    session.claimToken = token;
+    this.#bind(session, name, 'guest');
+    this.#bus.publish({ kind: 'claim', name: name.key, token });
+    return 'ok';
+  }
+
+  async login(session: Session, name: Name, password: string): Promise<LoginResult> {
+    const result = await this.accounts.authenticate(name, password, session.address);
+    if (result !== 'ok' || session.closed) return result;
+    this.#bindRegistered(session, name);
+    return result;
+  }
+
+  async register(session: Session, name: Name, password: string): Promise<boolean> {
+    const created = await this.accounts.register(name, password);
+    if (created && !session.closed) this.#bindRegistered(session, name);
+    return created;
+  }
+
+  async sendDirect(session: Session, recipients: readonly Name[], text: string | Buffer): Promise<Name[]> {
+    const sender = session.name;
+    if (!sender) return [...recipients];
+    const message = new ChatMessage(sender, text, this.clock.now(), true);
+    this.stats.messages += 1;
+    const keys: string[] = [];
+    const unseen = new Set<string>();
+    for (const recipient of recipients) {
+      if (recipient.key === sender.key || unseen.has(recipient.key)) continue;
+      unseen.add(recipient.key);
+      keys.push(recipient.key);
+    }
+    for (const key of keys) {
+      const holders = this.#byName.get(key);
+      if (holders) {
+        this.#deliverAll(holders, message, null);
+        unseen.delete(key);
+      }
+    }
+    if (!this.#bus.clustered) return [...unseen].map(Name.fromKey);
+    this.#bus.publish({
+      kind: 'direct',
+      to: keys,
+      sender: sender.key,
+      text: message.bytes,
+      timestamp: message.timestamp,
+    });
+    if (unseen.size === 0) return [];
+    try {
+      const active = await this.#presence.filterActive([...unseen]);
+      return [...unseen].filter((key) => !active.has(key)).map(Name.fromKey);
+    } catch {
+      return [...unseen].map(Name.fromKey);
+    }
+  }
+
+  broadcast(session: Session, text: string | Buffer): void {
+    const sender = session.name;
+    if (!sender) return;
+    const message = new ChatMessage(sender, text, this.clock.now(), false);
+    this.stats.messages += 1;
+    const room = session.room;
+    const members = this.#byRoom.get(room ?? MAIN_CHAT);
+    if (members) this.#deliverAll(members, message, sender.key);
+    if (this.#bus.clustered) {
+      this.#bus.publish({
+        kind: 'broadcast',
+        room,
+        sender: sender.key,
+        text: message.bytes,
+        timestamp: message.timestamp,
+      });
+    }
+  }
+
+  async createRoom(session: Session, room: string): Promise<string | null> {
+    if (!session.name) return null;
+    const password = await this.rooms.create(room, session.name);
+    if (password !== null) this.moveToRoom(session, room);
+    return password;
+  }
+
+  async joinRoom(session: Session, room: string, password: string): Promise<JoinResult> {
+    const result = await this.rooms.verify(room, password);
+    if (result === 'ok') this.moveToRoom(session, room);
+    return result;
+  }
+
+  moveToRoom(session: Session, room: string | null): void {
+    if (session.closed) return;
+    if (session.name) this.#byRoom.get(session.room ?? MAIN_CHAT)?.delete(session);
+    session.room = room;
+    if (session.name) this.#roomMembers(room ?? MAIN_CHAT).add(session);
+  }
+
+  /** Unbinds opted-in sessions of `name` here and on every node, except `except`. */
+  invalidate(name: Name, except: Session | null): void {
+    this.#invalidateLocal(name.key, except);
+    this.#bus.publish({ kind: 'invalidate', name: name.key });
+  }
+
+  unbind(session: Session): void {
+    const name = session.name;
+    if (!name) return;
+    const holders = this.#byName.get(name.key);
+    holders?.delete(session);
+    this.#byRoom.get(session.room ?? MAIN_CHAT)?.delete(session);
+    session.name = null;
+    session.kind = null;
+    session.claimToken = 0;
+    if (holders && holders.size === 0) {
+      this.#byName.delete(name.key);
+      this.#presence.remove(name.key);
+    }
+  }
+
+  closeSession(session: Session): void {
+    if (session.closed) return;
+    this.unbind(session);
+    session.closed = true;
+    this.#connections.release(session.address);
+    this.stats.connectionClosed(session.protocol);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #bindRegistered(session: Session, name: Name): void {
+    if (session.name) this.unbind(session);
+    // An account created by an administrator while a guest held the name: the account wins.
+    this.#replaceGuests(name.key, Number.POSITIVE_INFINITY);
+    this.#bind(session, name, 'registered');
+  }
+
+  #bind(session: Session, name: Name, kind: 'guest' | 'registered'): void {
+    session.name = name;
+    session.kind = kind;
+    let holders = this.#byName.get(name.key);
+    if (!holders) {
+      holders = new Set();
+      this.#byName.set(name.key, holders);
+      this.#presence.add(name.key);
+    }
+    holders.add(session);
+    this.#roomMembers(session.room ?? MAIN_CHAT).add(session);
+  }
+
+  /** Closes local guest holders of a name whose claim is older than `token`. */
+  #replaceGuests(nameKey: string, token: number): void {
+    const holders = this.#byName.get(nameKey);
+    if (!holders) return;
+    for (const holder of [...holders]) {
+      if (holder.kind !== 'guest' || holder.claimToken >= token) continue;
+      this.unbind(holder);
+      this.#safely(() => holder.sink.replaced());
+    }
+  }
+
+  #invalidateLocal(nameKey: string, except: Session | null): void {
+    const holders = this.#byName.get(nameKey);
+    if (!holders) return;
+    for (const holder of [...holders]) {
+      if (holder === except || holder.kind !== 'registered' || !holder.sink.invalidated) continue;
+      this.unbind(holder);
+      this.#safely(() => holder.sink.invalidated?.());
+    }
+  }
+
+  #roomMembers(room: string): Set<Session> {
+    let members = this.#byRoom.get(room);
+    if (!members) {
+      members = new Set();
+      this.#byRoom.set(room, members);
+    }
+    return members;
+  }
+
+  /** Delivers to every session in `targets` but those of `skipNameKey`; one bad sink harms no other. */
+  #deliverAll(targets: Set<Session>, message: ChatMessage, skipNameKey: string | null): void {
+    for (const target of targets) {
+      if (target.name!.key === skipNameKey) continue;
+      try {
+        target.sink.deliver(message);
+        this.stats.deliveries += 1;
+      } catch (error) {
+        this.logger.error({ err: error, protocol: target.protocol }, 'delivery failed');
+      }
+    }
+  }
+
+  #safely(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.logger.error({ err: error }, 'adapter callback failed');
+    }
+  }
+
+  #onBusEvent(event: BusEvent): void {
+    this.stats.busEventsIn += 1;
+    switch (event.kind) {
+      case 'direct': {
+        const message = new ChatMessage(Name.fromKey(event.sender), event.text, event.timestamp, true);
+        this.stats.observeLatency(this.clock.now() - event.timestamp);
+        for (const key of new Set(event.to)) {
+          const holders = this.#byName.get(key);
+          if (holders) this.#deliverAll(holders, message, null);
+        }
+        return;
+      }
+      case 'broadcast': {
+        const members = this.#byRoom.get(event.room ?? MAIN_CHAT);
+        if (!members || members.size === 0) return;
+        const message = new ChatMessage(Name.fromKey(event.sender), event.text, event.timestamp, false);
+        this.stats.observeLatency(this.clock.now() - event.timestamp);
+        this.#deliverAll(members, message, event.sender);
+        return;
+      }
+      case 'claim': {
+        const seen = this.#claims.get(event.name);
+        if (seen && seen.token >= event.token) return;
+        this.#claims.set(event.name, { token: event.token, at: this.clock.now() });
+        this.#replaceGuests(event.name, event.token);
+        return;
+      }
+      case 'invalidate':
+        this.#invalidateLocal(event.name, null);
+        return;
+    }
+  }
+
+  #sweep(): void {
+    const forgetBefore = this.clock.now() - CLAIM_MEMORY_MS;
+    for (const [key, claim] of this.#claims) {
+      if (claim.at < forgetBefore && !this.#byName.has(key)) this.#claims.delete(key);
+    }
+    this.accounts.sweepThrottle();
+  }
+}

@@ -1,0 +1,115 @@
+import type { LoginResult } from '../accounts/accounts.ts';
+import type { ErrorCode } from '../errors.ts';
+import type { ChatMessage } from '../messages/chat-message.ts';
+import type { Name } from '../names/name.ts';
+import type { JoinResult } from '../rooms/rooms.ts';
+import type { Hub } from './hub.ts';
+
+/** What the core asks of an adapter for one connection. Every method must return promptly. */
+export interface SessionSink {
+  /** A message for this connection: write it whole, or drop the connection if it can't keep up. */
+  deliver(message: ChatMessage): void;
+  /** A newer claim took this connection's guest name: tell the client if possible, then close. */
+  replaced(): void;
+  /**
+   * Opt-in: the binding of a registered name was revoked (`invalidate` elsewhere, or a password
+   * change). The session is already unbound when this is called. Sinks without it keep their
+   * binding.
+   */
+  invalidated?(): void;
+}
+
+export type IdentityKind = 'guest' | 'registered';
+export type ClaimResult =
+  | 'ok'
+  | Extract<ErrorCode, 'NAME_REGISTERED' | 'ALREADY_IDENTIFIED' | 'REPLACED' | 'CONNECTION_CLOSED'>;
+
+/**
+ * One client connection as the core sees it. Adapters call these methods; the hub calls the
+ * sink. All state that routing reads (`name`, `room`) is changed only through the hub.
+ */
+export class Session {
+  readonly id: string;
+  readonly protocol: string;
+  readonly address: string;
+  readonly sink: SessionSink;
+  /** The name this connection acts under, once identified. */
+  name: Name | null = null;
+  kind: IdentityKind | null = null;
+  /** The private room, or null for the main chat. */
+  room: string | null = null;
+  /** Fencing token of this session's guest claim (0 for registered bindings). */
+  claimToken = 0;
+  closed = false;
+  readonly #hub: Hub;
+
+  constructor(hub: Hub, id: string, protocol: string, address: string, sink: SessionSink) {
+    this.#hub = hub;
+    this.id = id;
+    this.protocol = protocol;
+    this.address = address;
+    this.sink = sink;
+  }
+
+  get identified(): boolean {
+    return this.name !== null;
+  }
+
+  /** Claims an unregistered name for as long as this connection lives; a newer claim wins. */
+  claimGuest(name: Name): Promise<ClaimResult> {
+    return this.#hub.claimGuest(this, name);
+  }
+
+  /** Checks a registered name's password and binds this connection to it (rebinding if bound). */
+  login(name: Name, password: string): Promise<LoginResult> {
+    return this.#hub.login(this, name, password);
+  }
+
+  /** Creates an account and binds this connection to it; false when the name is registered. */
+  register(name: Name, password: string): Promise<boolean> {
+    return this.#hub.register(this, name, password);
+  }
+
+  /** Drops the binding; the connection stays open, unidentified. */
+  logout(): void {
+    this.#hub.unbind(this);
+  }
+
+  /** Sends a direct message; resolves the recipients that were not active (they get nothing). */
+  sendDirect(recipients: readonly Name[], text: string | Buffer): Promise<Name[]> {
+    return this.#hub.sendDirect(this, recipients, text);
+  }
+
+  /** Sends to every member of this connection's room (the main chat unless in a private one). */
+  broadcast(text: string | Buffer): void {
+    this.#hub.broadcast(this, text);
+  }
+
+  /** Creates a room owned by this user and moves into it; resolves its password, or null if taken. */
+  createRoom(room: string): Promise<string | null> {
+    return this.#hub.createRoom(this, room);
+  }
+
+  joinRoom(room: string, password: string): Promise<JoinResult> {
+    return this.#hub.joinRoom(this, room, password);
+  }
+
+  exitRoom(): void {
+    this.#hub.moveToRoom(this, null);
+  }
+
+  /** Every active name in the service, sorted by bytes, this one included. */
+  activeNames(): Promise<Name[]> {
+    return this.#hub.activeNames();
+  }
+
+  /** Unbinds every other connection bound to this session's registered name, on every node. */
+  invalidateOthers(): void {
+    if (this.name && this.kind === 'registered') this.#hub.invalidate(this.name, this);
+  }
+
+  /** The connection is gone: releases its name, room and connection slot. Idempotent. */
+  close(): void {
+    this.#hub.closeSession(this);
+  }
+}

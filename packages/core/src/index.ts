@@ -1,0 +1,42 @@
+export type { LoginResult } from './accounts/accounts.ts';
+export { Accounts } from './accounts/accounts.ts';
+export { defaultThrottleOptions, LoginThrottle, type ThrottleOptions } from './accounts/login-throttle.ts';
+export {
+  defaultScryptParams,
+  hashPassword,
+  type ScryptParams,
+  verifyPassword,
+} from './accounts/password-hash.ts';
+export {
+  type AdapterDefinition,
+  type AdapterStartContext,
+  defineAdapter,
+  type RunningAdapter,
+} from './adapter/adapter.ts';
+export { systemClock } from './clock/system-clock.ts';
+export { type ErrorCode, errorCatalog, errorMessage, SwitchboardError } from './errors.ts';
+export { Hub, type HubOptions } from './hub/hub.ts';
+export { HubStats, LATENCY_BUCKETS_MS } from './hub/hub-stats.ts';
+export { type ClaimResult, type IdentityKind, Session, type SessionSink } from './hub/session.ts';
+export { ConnectionLimiter } from './limits/connection-limiter.ts';
+export { defaultLimits, type Limits } from './limits/limits.ts';
+export { TokenBucket } from './limits/token-bucket.ts';
+export { LocalBus, LocalPresence, LocalSessionDirectory } from './local/local-ports.ts';
+export { ChatMessage } from './messages/chat-message.ts';
+export {
+  checkByteName,
+  checkTextName,
+  MAX_NAME_BYTES,
+  Name,
+  type NameProblem,
+  sortNames,
+} from './names/name.ts';
+export type { Bus, BusEvent } from './ports/bus.ts';
+export type { CancelTimer, Clock } from './ports/clock.ts';
+export { type Logger, silentLogger } from './ports/logger.ts';
+export type { Presence, SessionDirectory } from './ports/presence.ts';
+export type { AccountStore, Closable, RoomRecord, RoomStore } from './ports/stores.ts';
+export { type JoinResult, Rooms } from './rooms/rooms.ts';
+export { MemoryAccountStore, MemoryRoomStore } from './stores/memory-stores.ts';
+export { SqliteStore } from './stores/sqlite-stores.ts';
+export { type CoarseTimer, TimerWheel } from './timers/timer-wheel.ts';

@@ -1,0 +1,17 @@
+/** The bounds of SPEC §1 "Protection". Every one is inclusive and configurable. */
+export interface Limits {
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** Bytes queued for one slow reader before it is dropped. */
+  maxQueuedBytes: number;
+}
+
+export const defaultLimits: Limits = {
+  maxConnections: 200_000,
+  maxConnectionsPerAddress: 1_000,
+  messagesPerSecond: 1_000,
+  messageBurst: 2_000,
+  maxQueuedBytes: 4 * 1024 * 1024,
+};

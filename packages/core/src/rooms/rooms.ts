@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { hashPassword, type ScryptParams, verifyPassword } from '../accounts/password-hash.ts';
+import type { Name } from '../names/name.ts';
+import type { RoomStore } from '../ports/stores.ts';
+
+export type JoinResult = 'ok' | 'wrong-password' | 'no-such-room';
+
+/** Private rooms: a name, an owner and a generated password stored only as a hash. */
+export class Rooms {
+  readonly #store: RoomStore;
+  readonly #scrypt: ScryptParams;
+  readonly #now: () => number;
+
+  constructor(store: RoomStore, scrypt: ScryptParams, now: () => number) {
+    this.#store = store;
+    this.#scrypt = scrypt;
+    this.#now = now;
+  }
+
+  /** Creates a room; resolves its generated password (shown once), or null when it exists. */
+  async create(room: string, owner: Name): Promise<string | null> {
+    if (await this.#store.get(room)) return null;
+    const password = randomBytes(9).toString('base64url');
+    const passwordHash = await hashPassword(password, this.#scrypt);
+    const created = await this.#store.create({
+      name: room,
+      ownerKey: owner.key,
+      passwordHash,
+      createdAt: this.#now(),
+    });
+    return created ? password : null;
+  }
+
+  async verify(room: string, password: string): Promise<JoinResult> {
+    const record = await this.#store.get(room);
+    if (!record) return 'no-such-room';
+    return (await verifyPassword(password, record.passwordHash)) ? 'ok' : 'wrong-password';
+  }
+
+  async list(): Promise<string[]> {
+    return (await this.#store.list()).map((record) => record.name).sort();
+  }
+}

@@ -1,0 +1,25 @@
+export {
+  type AdapterContractDriver,
+  type AdapterContractOptions,
+  type ContractClient,
+  type ContractDelivery,
+  ContractInbox,
+  type ContractServer,
+  runAdapterContract,
+} from './adapter-contract.ts';
+export {
+  type ClusterContractOptions,
+  type ClusterFixture,
+  type ClusterNodePorts,
+  type MakeCluster,
+  runClusterContract,
+} from './cluster-contract.ts';
+export { FakeClock } from './fake-clock.ts';
+export { MemoryCluster } from './memory-cluster.ts';
+export {
+  type MakeStore,
+  runAccountStoreContract,
+  runRoomStoreContract,
+  type StoreFixture,
+} from './store-contract.ts';
+export { createTestHub, fastScrypt, type TestHubOptions } from './test-hub.ts';

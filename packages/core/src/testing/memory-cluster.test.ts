@@ -1,0 +1,11 @@
+import { runClusterContract } from './cluster-contract.ts';
+import { MemoryCluster } from './memory-cluster.ts';
+
+runClusterContract('MemoryCluster', () => {
+  const cluster = new MemoryCluster();
+  return {
+    node: (nodeId) => cluster.node(nodeId),
+    kill: (nodeId) => cluster.forget(nodeId),
+    close: async () => {},
+  };
+});
