@@ -1,0 +1,32 @@
+import { defineAdapter } from '@switchboard/core';
+import { startJsonWs } from './json-ws-adapter.ts';
+import { type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
+
+export { InboundFlow, type PausableSocket } from './inbound-flow.ts';
+export { answerChatFrame, jsonWsErrors, notActiveError } from './json-ws-chat.ts';
+export {
+  type ClientFrame,
+  type DecodeLimits,
+  type DecodeResult,
+  decodeClientFrame,
+  encodeChatStatusFrame,
+  encodeErrorFrame,
+  encodeReceiveMessageFrame,
+  frameText,
+  type HelloFrame,
+  isLongerThan,
+  type ReceivedMessage,
+  type ReceiveStatusFrame,
+  type SendMessageFrame,
+} from './json-ws-codec.ts';
+export { closeCodes } from './json-ws-connection.ts';
+export { type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
+export { sendFrame } from './send-frame.ts';
+
+/** JSON chat over WebSocket (SPEC §2, seed 000). */
+export const jsonWsAdapter = defineAdapter<JsonWsOptions>({
+  name: 'json-ws',
+  defaultPort: 8080,
+  optionsSchema: jsonWsOptionsSchema,
+  start: startJsonWs,
+});

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+
+/**
+ * The json-ws wire format (seed 000): one JSON object per WebSocket text frame. Field names are
+ * the seed's own, misspellings included (`recieve_status`, `recievers`, `recieve_message`).
+ * Pure: strings and buffers in, frames out; no sockets, no routing.
+ */
+
+export interface HelloFrame {
+  readonly type: 'hello';
+  readonly user: string;
+}
+
+export interface ReceiveStatusFrame {
+  readonly type: 'recieve_status';
+}
+
+export interface SendMessageFrame {
+  readonly type: 'send_message';
+  readonly text: string;
+  /** Absent: a broadcast to the main chat. Present: a direct message (may be empty; the adapter refuses that). */
+  readonly recievers: readonly string[] | undefined;
+}
+
+export type ClientFrame = HelloFrame | ReceiveStatusFrame | SendMessageFrame;
+
+export type DecodeResult =
+  | { readonly ok: true; readonly frame: ClientFrame }
+  | { readonly ok: false; readonly error: string };
+
+export interface DecodeLimits {
+  /** Longest accepted `text`, in Unicode code points (inclusive). */
+  readonly maxTextCodePoints: number;
+}
+
+/** What a `recieve_message` frame is made of; a core `ChatMessage` is one. */
+export interface ReceivedMessage {
+  readonly sender: { readonly text: string };
+  readonly text: string;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+}
+
+const envelopeSchema = z.object({ type: z.string() });
+const helloSchema = z.object({ data: z.object({ user: z.string() }) });
+const sendMessageSchema = z.object({
+  data: z.object({
+    text: z.string(),
+    // null is read as "absent": clients that serialize an unset field as null mean "everyone".
+    recievers: z.array(z.string()).nullish(),
+  }),
+});
+
+/** Longest piece of client input echoed back in an error, so an error frame stays small. */
+const MAX_ECHO_CHARS = 64;
+
+/** Decodes one text frame; every failure is a message fit for an `error` frame. */
+export function decodeClientFrame(text: string, limits: DecodeLimits): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'invalid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: 'a frame must be a JSON object with a "type"' };
+  }
+  const envelope = envelopeSchema.safeParse(value);
+  if (!envelope.success) return { ok: false, error: '"type" must be a string' };
+  switch (envelope.data.type) {
+    case 'hello': {
+      const parsed = helloSchema.safeParse(value);
+      if (!parsed.success) return { ok: false, error: describeIssue('hello', parsed.error) };
+      return { ok: true, frame: { type: 'hello', user: parsed.data.data.user } };
+    }
+    case 'recieve_status':
+      return { ok: true, frame: RECEIVE_STATUS };
+    case 'send_message': {
+      const parsed = sendMessageSchema.safeParse(value);
+      if (!parsed.success) return { ok: false, error: describeIssue('send_message', parsed.error) };
+      const { text: messageText, recievers } = parsed.data.data;
+      if (isLongerThan(messageText, limits.maxTextCodePoints)) {
+        return { ok: false, error: `text is longer than ${limits.maxTextCodePoints} characters; not sent` };
+      }
+      return {
+        ok: true,
+        frame: { type: 'send_message', text: messageText, recievers: recievers ?? undefined },
+      };
+    }
+    default:
+      return { ok: false, error: `unknown type ${JSON.stringify(clip(envelope.data.type))}` };
+  }
+}
+
+const RECEIVE_STATUS: ReceiveStatusFrame = Object.freeze({ type: 'recieve_status' });
+
+/** `chat_status`: the active names, already sorted by the caller. */
+export function encodeChatStatusFrame(names: readonly string[]): string {
+  return JSON.stringify({ type: 'chat_status', data: { active_clients: names } });
+}
+
+/**
+ * `recieve_message`, as UTF-8 bytes ready to be sent to many connections: meant for
+ * `message.encoded(encodeReceiveMessageFrame)`, so a broadcast is serialized once.
+ * `timestamp` is whole Unix seconds.
+ */
+export function encodeReceiveMessageFrame(message: ReceivedMessage): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      type: 'recieve_message',
+      data: {
+        sender: message.sender.text,
+        timestamp: Math.floor(message.timestamp / 1000),
+        text: message.text,
+      },
+    }),
+    'utf8',
+  );
+}
+
+export function encodeErrorFrame(message: string): string {
+  return JSON.stringify({ type: 'error', data: { message } });
+}
+
+/**
+ * Whether `text` has more than `max` Unicode code points. A code point takes one or two UTF-16
+ * units, so most texts are settled by their `.length` without counting.
+ */
+export function isLongerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  if (text.length > 2 * max) return true;
+  let codePoints = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point; lone surrogates count as one each.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    codePoints++;
+    if (codePoints > max) return true;
+  }
+  return false;
+}
+
+/** The text of a text frame as `ws` hands it over (`ws` has already checked it is UTF-8). */
+export function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+function describeIssue(type: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return `invalid ${type}`;
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'invalid_type') {
+    const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+    return `invalid ${type}: ${path} must be ${article} ${issue.expected}`;
+  }
+  return `invalid ${type}: ${path}: ${issue.message}`;
+}
+
+function clip(text: string): string {
+  return text.length > MAX_ECHO_CHARS ? `${text.slice(0, MAX_ECHO_CHARS)}…` : text;
+}

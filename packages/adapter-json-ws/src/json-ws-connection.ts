@@ -1,0 +1,175 @@
+import {
+  type ChatMessage,
+  type CoarseTimer,
+  checkTextName,
+  type ErrorCode,
+  errorMessage,
+  type Hub,
+  type Logger,
+  Name,
+  type NameProblem,
+  type Session,
+  type SessionSink,
+} from '@switchboard/core';
+import { type RawData, WebSocket } from 'ws';
+import { InboundFlow } from './inbound-flow.ts';
+import { answerChatFrame, jsonWsErrors } from './json-ws-chat.ts';
+import {
+  decodeClientFrame,
+  encodeChatStatusFrame,
+  encodeErrorFrame,
+  encodeReceiveMessageFrame,
+  frameText,
+} from './json-ws-codec.ts';
+import type { JsonWsOptions } from './json-ws-options.ts';
+import { sendFrame } from './send-frame.ts';
+
+export const PROTOCOL = 'json-ws';
+
+/** Close codes of SPEC §2 (4000–4999 is the range RFC 6455 leaves to applications). */
+export const closeCodes = {
+  replaced: 4001,
+  helloTimeout: 4408,
+  idle: 4410,
+  goingAway: 1001,
+  tryAgainLater: 1013,
+} as const;
+
+const NAME_PROBLEMS: Record<NameProblem, ErrorCode> = {
+  empty: 'NAME_EMPTY',
+  'too-long': 'NAME_TOO_LONG',
+  'control-character': 'NAME_CONTROL_CHARACTER',
+};
+
+/** Frames as the flow queues them: the text of a text frame, or null for a binary frame. */
+type InboundFrame = string | null;
+
+/** One json-ws client: WebSocket frames in, core calls out, and the core's deliveries back. */
+export class JsonWsConnection implements SessionSink {
+  readonly #ws: WebSocket;
+  readonly #hub: Hub;
+  readonly #options: JsonWsOptions;
+  readonly #logger: Logger;
+  readonly #session: Session | null;
+  readonly #flow: InboundFlow<InboundFrame>;
+  readonly #helloTimer: CoarseTimer | null;
+  readonly #idleTimer: CoarseTimer | null;
+  readonly #reply = (frame: string | Buffer): void => this.#send(frame);
+  /** Settles when the socket is closed, whatever closed it. */
+  readonly closed: Promise<void>;
+
+  constructor(ws: WebSocket, address: string, hub: Hub, options: JsonWsOptions, logger: Logger) {
+    this.#ws = ws;
+    this.#hub = hub;
+    this.#options = options;
+    this.#logger = logger;
+    this.#flow = new InboundFlow<InboundFrame>(
+      ws,
+      hub,
+      (frame) => this.#handle(frame),
+      (error) => this.#failed(error),
+    );
+    ws.on('error', (error) => logger.debug({ err: error }, 'json-ws connection error'));
+    this.closed = new Promise((resolve) => {
+      ws.once('close', () => {
+        this.#helloTimer?.cancel();
+        this.#idleTimer?.cancel();
+        this.#flow.stop();
+        this.#session?.close();
+        resolve();
+      });
+    });
+    this.#session = hub.open(PROTOCOL, address, this);
+    if (this.#session === null) {
+      this.#helloTimer = null;
+      this.#idleTimer = null;
+      ws.close(closeCodes.tryAgainLater, 'too many connections');
+      // A client that never answers the close frame must not keep its slot warm for 30 s.
+      hub.timers.schedule(1_000, () => ws.terminate());
+      return;
+    }
+    this.#helloTimer = hub.timers.schedule(options.helloTimeoutMs, () =>
+      this.#close(closeCodes.helloTimeout, 'hello timeout'),
+    );
+    this.#idleTimer = hub.timers.schedule(options.idleTimeoutMs, () => this.#close(closeCodes.idle, 'idle'));
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('ping', () => this.#onControlFrame());
+    ws.on('pong', () => this.#onControlFrame());
+  }
+
+  deliver(message: ChatMessage): void {
+    this.#send(message.encoded(encodeReceiveMessageFrame));
+  }
+
+  replaced(): void {
+    this.#send(encodeErrorFrame(errorMessage('REPLACED')));
+    this.#close(closeCodes.replaced, 'replaced');
+  }
+
+  /** Graceful shutdown: say so, then close with 1001. */
+  shutdown(): void {
+    this.#send(encodeErrorFrame(jsonWsErrors.shuttingDown));
+    this.#close(closeCodes.goingAway, 'server shutting down');
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    this.#idleTimer!.reset();
+    this.#flow.push(isBinary ? null : frameText(data));
+  }
+
+  #onControlFrame(): void {
+    this.#idleTimer!.reset();
+    this.#flow.countControlFrame();
+  }
+
+  #handle(frame: InboundFrame): Promise<void> | undefined {
+    const session = this.#session!;
+    if (frame === null) {
+      this.#send(encodeErrorFrame(jsonWsErrors.binaryFrame));
+      return undefined;
+    }
+    const decoded = decodeClientFrame(frame, this.#options);
+    if (!decoded.ok) {
+      this.#send(encodeErrorFrame(decoded.error));
+      return undefined;
+    }
+    if (session.name !== null) return answerChatFrame(session, decoded.frame, this.#reply);
+    if (decoded.frame.type !== 'hello') {
+      this.#send(encodeErrorFrame(jsonWsErrors.helloFirst));
+      return undefined;
+    }
+    return this.#hello(session, decoded.frame.user);
+  }
+
+  async #hello(session: Session, user: string): Promise<void> {
+    const problem = checkTextName(user);
+    if (problem !== null) {
+      this.#send(encodeErrorFrame(errorMessage(NAME_PROBLEMS[problem])));
+      return;
+    }
+    // From the bytes, so a lone surrogate reads as U+FFFD everywhere, as it does on the wire.
+    const result = await session.claimGuest(Name.fromBytes(Buffer.from(user, 'utf8')));
+    if (result !== 'ok') {
+      if (result !== 'CONNECTION_CLOSED') this.#send(encodeErrorFrame(errorMessage(result)));
+      return;
+    }
+    this.#helloTimer!.cancel();
+    const names = await session.activeNames();
+    // Replaced or closed while listing: the client already heard why.
+    if (session.name === null) return;
+    this.#send(encodeChatStatusFrame(names.map((name) => name.text)));
+  }
+
+  #send(frame: string | Buffer): void {
+    sendFrame(this.#ws, this.#hub, frame);
+  }
+
+  #close(code: number, reason: string): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(code, reason);
+  }
+
+  #failed(error: unknown): void {
+    this.#logger.error({ err: error }, 'json-ws frame failed');
+    this.#send(encodeErrorFrame(jsonWsErrors.internal));
+  }
+}

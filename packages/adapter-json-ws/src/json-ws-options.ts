@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Every json-ws setting, with the defaults of SPEC §2; `{}` is a valid configuration. */
+export const jsonWsOptionsSchema = z.object({
+  /** `hello` must arrive this long after the opening, or the connection closes (4408). */
+  helloTimeoutMs: z.number().int().positive().default(10_000),
+  /** A connection that sends no frame for this long is closed (4410). */
+  idleTimeoutMs: z.number().int().positive().default(180_000),
+  /** Longest `text` of a `send_message`, in Unicode code points (inclusive). */
+  maxTextCodePoints: z.number().int().positive().default(4096),
+  /** Hard limit of one frame; a bigger one closes the connection with 1009. */
+  maxFrameBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Serve the browser chat (web/index.html) on `GET /` of the same port; off: every plain request gets 426. */
+  webChat: z.boolean().default(true),
+});
+
+export type JsonWsOptions = z.infer<typeof jsonWsOptionsSchema>;
