@@ -1,0 +1,107 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  type AdapterStartContext,
+  type ChatMessage,
+  defineAdapter,
+  type RunningAdapter,
+} from '@switchboard/core';
+import { ClockFormat, renderChatLine } from './tcp-rooms-codec.ts';
+import { TcpRoomsConnection } from './tcp-rooms-connection.ts';
+import type { TcpRoomsContext } from './tcp-rooms-link.ts';
+import { type TcpRoomsOptions, tcpRoomsOptionsSchema } from './tcp-rooms-options.ts';
+import { replies } from './tcp-rooms-replies.ts';
+
+const PROTOCOL = 'tcp-rooms';
+/** After the shutdown line, connections that have not closed by then are destroyed. */
+const SHUTDOWN_GRACE_MS = 1_000;
+/** A refused connection gets this long to read its one line. */
+const REFUSED_GRACE_MS = 1_000;
+
+/** Line-based TCP chat with accounts and private rooms (SPEC §3, seed 001). */
+export const tcpRoomsAdapter = defineAdapter<TcpRoomsOptions>({
+  name: PROTOCOL,
+  defaultPort: 7070,
+  optionsSchema: tcpRoomsOptionsSchema,
+  start: startTcpRooms,
+});
+
+async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promise<RunningAdapter> {
+  const { hub, options } = start;
+  const logger = start.logger.child({ adapter: PROTOCOL });
+  const clock = new ClockFormat(options.timeZone);
+  // One encoder per running adapter (its zone is fixed): a message is rendered once for all.
+  const encodeMessage = (message: ChatMessage): Buffer =>
+    Buffer.from(
+      renderChatLine(message.sender.text, clock.format(message.timestamp), message.text, message.direct),
+    );
+  const context: TcpRoomsContext = Object.freeze({ hub, logger, options, encodeMessage });
+  const connections = new Set<TcpRoomsConnection>();
+  const refused = new Set<Socket>();
+
+  // Half-open: a client that ends its input still gets the answers to what it sent.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    // The hub wants the sink before it admits the session; the connection needs the session.
+    let connection: TcpRoomsConnection | null = null;
+    const session = hub.open(PROTOCOL, socket.remoteAddress ?? 'unknown', {
+      deliver: (message) => connection?.deliver(message),
+      replaced: () => connection?.replaced(),
+    });
+    if (!session) {
+      refuse(socket, refused);
+      return;
+    }
+    const admitted = new TcpRoomsConnection(socket, session, context);
+    connection = admitted;
+    connections.add(admitted);
+    void admitted.closed.then(() => connections.delete(admitted));
+  });
+  server.on('error', (error) => logger.error({ err: error }, 'tcp-rooms server error'));
+
+  await listen(server, start.host, start.port);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : start.port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    close() {
+      closing ??= shutdown(server, connections, refused);
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Over a connection limit: one line, then close. */
+function refuse(socket: Socket, refused: Set<Socket>): void {
+  refused.add(socket);
+  socket.on('error', () => {});
+  socket.on('close', () => refused.delete(socket));
+  socket.end(`${replies.tooManyConnections}\n`);
+  setTimeout(() => socket.destroy(), REFUSED_GRACE_MS).unref();
+}
+
+async function shutdown(
+  server: Server,
+  connections: Set<TcpRoomsConnection>,
+  refused: Set<Socket>,
+): Promise<void> {
+  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = [...connections].map((connection) => connection.shutdown());
+  const stragglers = setTimeout(() => {
+    for (const connection of connections) connection.destroy();
+    for (const socket of refused) socket.destroy();
+  }, SHUTDOWN_GRACE_MS);
+  await Promise.all(closed);
+  await stopped;
+  clearTimeout(stragglers);
+}

@@ -1,0 +1,32 @@
+import type { ChatMessage, Hub, Logger, Session } from '@switchboard/core';
+import type { TcpRoomsOptions } from './tcp-rooms-options.ts';
+
+/** What one running adapter shares with all its connections. */
+export interface TcpRoomsContext {
+  readonly hub: Hub;
+  readonly logger: Logger;
+  readonly options: TcpRoomsOptions;
+  /** Long-lived, recipient-independent: its identity keys the cache of `ChatMessage.encoded`. */
+  readonly encodeMessage: (message: ChatMessage) => Buffer;
+}
+
+/** What the dialogue and the chat commands may do to their connection. */
+export interface TcpRoomsLink {
+  readonly context: TcpRoomsContext;
+  readonly session: Session;
+  /** Writes one line (the `\n` is added); does nothing once the connection is closing. */
+  say(line: string): void;
+  /** Writes a last line, then closes the connection; lines still queued are dropped. */
+  hangUp(lastLine: string): void;
+  /** The user is logged in: further lines are chat and commands. */
+  enterChat(): void;
+}
+
+/**
+ * Handles the lines of one phase of a connection (login dialogue, then chat). A returned
+ * promise holds back the following lines until it settles, so commands run strictly in order.
+ */
+export interface LineMode {
+  line(text: string): void | Promise<void>;
+  tooLong(): void;
+}
