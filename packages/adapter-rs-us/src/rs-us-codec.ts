@@ -1,0 +1,116 @@
+/**
+ * The rs-us wire format, pure: a message is parts separated by U+001F and ended by U+001E, in
+ * UTF-8. Both delimiters are ASCII, so they can never occur inside a multi-byte sequence and the
+ * decoder may cut on raw bytes before it validates the text.
+ */
+
+export const RECORD_SEPARATOR = 0x1e;
+export const UNIT_SEPARATOR = 0x1f;
+const RS = '\u001e';
+const US = '\u001f';
+const DELIMITERS = /[\u001e\u001f]/g;
+const HAS_DELIMITER = /[\u001e\u001f]/;
+
+export type RsUsDecodeError = 'invalid-utf8' | 'too-large';
+
+/** One decoded message, or the error that ends the stream. */
+export type RsUsFrame =
+  | {
+      readonly kind: 'message';
+      /** Command and arguments; in the trailing form the marker's empty part is already removed. */
+      readonly parts: string[];
+      /** True when the client put U+001F right before U+001E (`login␟bob␟pw␟␞`). */
+      readonly trailing: boolean;
+    }
+  | { readonly kind: 'error'; readonly error: RsUsDecodeError };
+
+/**
+ * Cuts a byte stream into messages, whatever the reads' boundaries. `maxMessageBytes` counts every
+ * byte up to and including U+001E and is inclusive. After an error the decoder is spent: the
+ * connection is to be closed, so it neither buffers nor yields anything more.
+ */
+export class RsUsDecoder {
+  readonly #maxMessageBytes: number;
+  // ignoreBOM keeps a leading U+FEFF as text instead of silently eating it.
+  readonly #utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #failed = false;
+
+  constructor(maxMessageBytes: number) {
+    this.#maxMessageBytes = maxMessageBytes;
+  }
+
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** Bytes held of a message not yet ended. */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  push(chunk: Uint8Array): RsUsFrame[] {
+    const frames: RsUsFrame[] = [];
+    let start = 0;
+    while (!this.#failed && start < chunk.length) {
+      const end = chunk.indexOf(RECORD_SEPARATOR, start);
+      if (end === -1) {
+        const rest = chunk.length - start;
+        // Without its U+001E yet, a message already this long can only end over the limit.
+        if (this.#pendingBytes + rest >= this.#maxMessageBytes) return this.#fail(frames, 'too-large');
+        // A copy, so a long-lived partial message never pins the whole read buffer.
+        this.#pending.push(Buffer.from(chunk.subarray(start)));
+        this.#pendingBytes += rest;
+        break;
+      }
+      if (this.#pendingBytes + (end - start) + 1 > this.#maxMessageBytes)
+        return this.#fail(frames, 'too-large');
+      const piece = chunk.subarray(start, end);
+      const body = this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      start = end + 1;
+      let text: string;
+      try {
+        text = this.#utf8.decode(body);
+      } catch {
+        return this.#fail(frames, 'invalid-utf8');
+      }
+      frames.push(splitMessage(text));
+    }
+    return frames;
+  }
+
+  #fail(frames: RsUsFrame[], error: RsUsDecodeError): RsUsFrame[] {
+    this.#failed = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    frames.push({ kind: 'error', error });
+    return frames;
+  }
+}
+
+/** Splits one message's text (without its U+001E) into parts and tells the form it used. */
+export function splitMessage(text: string): RsUsFrame & { kind: 'message' } {
+  const parts = text.split(US);
+  // A final empty part after at least one U+001F is the trailing form's marker, not an argument.
+  const trailing = parts.length > 1 && parts[parts.length - 1] === '';
+  if (trailing) parts.pop();
+  return { kind: 'message', parts, trailing };
+}
+
+/** One message as bytes. Parts must not contain U+001E or U+001F (see {@link stripDelimiters}). */
+export function encodeRsUs(parts: readonly string[], trailing: boolean): Buffer {
+  return Buffer.from(parts.join(US) + (trailing ? US + RS : RS), 'utf8');
+}
+
+/** `event␟MS␟TEXT`; delimiters inside the text are removed so it cannot break the framing. */
+export function encodeEvent(ms: number, text: string, trailing = false): Buffer {
+  return encodeRsUs(['event', String(ms), stripDelimiters(text)], trailing);
+}
+
+/** Removes U+001E and U+001F from text that came from another protocol. */
+export function stripDelimiters(text: string): string {
+  return HAS_DELIMITER.test(text) ? text.replace(DELIMITERS, '') : text;
+}
