@@ -1,0 +1,47 @@
+import { checkTextName } from '@switchboard/core';
+
+/**
+ * The HTTP side of the sessions protocol (seed 002), pure: which upgrade requests become
+ * sessions, and the text of `GET /sessions`. Once upgraded, the connection speaks json-ws.
+ */
+
+export type UpgradeTarget =
+  | { readonly ok: true; readonly clientId: string }
+  | { readonly ok: false; readonly status: 400 | 404; readonly message: string };
+
+/** Reads `GET /?client_id=ID` from a request target (path and query, as in the request line). */
+export function parseUpgradeTarget(target: string, maxClientIdBytes: number): UpgradeTarget {
+  const question = target.indexOf('?');
+  const path = question === -1 ? target : target.slice(0, question);
+  if (path !== '/') return { ok: false, status: 404, message: 'connect to /?client_id=ID' };
+  const ids = new URLSearchParams(question === -1 ? '' : target.slice(question + 1)).getAll('client_id');
+  if (ids.length === 0) return { ok: false, status: 400, message: 'client_id is missing' };
+  if (ids.length > 1) return { ok: false, status: 400, message: 'client_id is given more than once' };
+  const clientId = ids[0]!;
+  switch (checkTextName(clientId, maxClientIdBytes)) {
+    case 'empty':
+      return { ok: false, status: 400, message: 'client_id is empty' };
+    case 'too-long':
+      return { ok: false, status: 400, message: `client_id is longer than ${maxClientIdBytes} bytes` };
+    case 'control-character':
+      return { ok: false, status: 400, message: 'client_id contains a control character' };
+    case null:
+      return { ok: true, clientId };
+  }
+}
+
+/** `GET /sessions`: one `CLIENT_ID SESSION_ID` line per live session, sorted by client id. */
+export function formatSessionList(entries: Iterable<readonly [clientId: string, sessionId: string]>): string {
+  const lines: string[] = [];
+  for (const [clientId, sessionId] of entries) lines.push(`${clientId} ${sessionId}\n`);
+  return lines.sort().join('');
+}
+
+/** A raw HTTP response for a refused upgrade: the socket has not been handed to HTTP parsing. */
+export function httpRefusal(status: number, reason: string, message: string): string {
+  const body = `${message}\n`;
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}

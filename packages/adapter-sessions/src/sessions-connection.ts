@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import {
+  answerChatFrame,
+  closeCodes,
+  decodeClientFrame,
+  encodeErrorFrame,
+  encodeReceiveMessageFrame,
+  frameText,
+  InboundFlow,
+  jsonWsErrors,
+  sendFrame,
+} from '@switchboard/adapter-json-ws';
+import {
+  type ChatMessage,
+  type CoarseTimer,
+  type Hub,
+  type Logger,
+  Name,
+  type Session,
+  type SessionSink,
+} from '@switchboard/core';
+import { type RawData, WebSocket } from 'ws';
+import type { SessionsOptions } from './sessions-options.ts';
+
+export const PROTOCOL = 'sessions';
+
+/** Closing a session whose client id turned out to be a registered name (claimed meanwhile). */
+const NAME_REGISTERED_CLOSE = 4403;
+
+/** Frames as the flow queues them: the text of a text frame, or null for a binary frame. */
+type InboundFrame = string | null;
+
+/**
+ * One sessions client: a guest named by its `client_id`, with a session id of its own, kept
+ * alive by pings only while it is silent. After the session id it speaks json-ws.
+ */
+export class SessionsConnection implements SessionSink {
+  readonly clientId: string;
+  /** Set once the name is claimed and the id sent; null before, or if the claim failed. */
+  sessionId: string | null = null;
+  /** Settles when the socket is closed, whatever closed it. */
+  readonly closed: Promise<void>;
+  readonly #ws: WebSocket;
+  readonly #hub: Hub;
+  readonly #options: SessionsOptions;
+  readonly #logger: Logger;
+  readonly #session: Session | null;
+  readonly #flow: InboundFlow<InboundFrame>;
+  readonly #keepalive: CoarseTimer | null;
+  #awaitingPong = false;
+  readonly #reply = (frame: string): void => this.#send(frame);
+
+  constructor(
+    ws: WebSocket,
+    clientId: string,
+    address: string,
+    hub: Hub,
+    options: SessionsOptions,
+    logger: Logger,
+  ) {
+    this.clientId = clientId;
+    this.#ws = ws;
+    this.#hub = hub;
+    this.#options = options;
+    this.#logger = logger;
+    this.#flow = new InboundFlow<InboundFrame>(
+      ws,
+      hub,
+      (frame) => this.#handle(frame),
+      (error) => this.#failed(error),
+    );
+    ws.on('error', (error) => logger.debug({ err: error }, 'sessions connection error'));
+    this.closed = new Promise((resolve) => {
+      ws.once('close', () => {
+        this.#keepalive?.cancel();
+        this.#flow.stop();
+        this.#session?.close();
+        // Only if still ours: a newer connection of this client id may own the entry already.
+        if (this.sessionId !== null) hub.sessions.delete(clientId, this.sessionId);
+        resolve();
+      });
+    });
+    this.#session = hub.open(PROTOCOL, address, this);
+    if (this.#session === null) {
+      this.#keepalive = null;
+      ws.close(closeCodes.tryAgainLater, 'too many connections');
+      hub.timers.schedule(1_000, () => ws.terminate());
+      return;
+    }
+    this.#keepalive = hub.timers.schedule(options.pingIntervalMs, () => this.#onSilence());
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('ping', () => this.#onControlFrame());
+    ws.on('pong', () => this.#onControlFrame());
+    this.#flow.waitFor(this.#claim(this.#session));
+  }
+
+  deliver(message: ChatMessage): void {
+    this.#send(message.encoded(encodeReceiveMessageFrame));
+  }
+
+  /** A newer connection took this client id, here or on another node. */
+  replaced(): void {
+    this.#close(closeCodes.replaced, 'replaced');
+  }
+
+  shutdown(): void {
+    this.#close(closeCodes.goingAway, 'server shutting down');
+  }
+
+  async #claim(session: Session): Promise<void> {
+    const result = await session.claimGuest(Name.fromText(this.clientId));
+    if (result === 'NAME_REGISTERED') this.#close(NAME_REGISTERED_CLOSE, 'client_id is a registered name');
+    else if (result === 'REPLACED') this.#close(closeCodes.replaced, 'replaced');
+    // Replaced or gone while claiming: the connection is already closing.
+    if (result !== 'ok' || session.name === null || this.#ws.readyState !== WebSocket.OPEN) return;
+    const sessionId = randomUUID();
+    this.sessionId = sessionId;
+    this.#hub.sessions.set(this.clientId, sessionId);
+    this.#send(sessionId);
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    this.#heard();
+    this.#flow.push(isBinary ? null : frameText(data));
+  }
+
+  #onControlFrame(): void {
+    this.#heard();
+    this.#flow.countControlFrame();
+  }
+
+  /** Anything from the client proves it is there: no ping is due for another interval. */
+  #heard(): void {
+    this.#awaitingPong = false;
+    this.#keepalive!.reset(this.#options.pingIntervalMs);
+  }
+
+  #onSilence(): void {
+    if (this.#awaitingPong) {
+      // The close handler deletes the session.
+      this.#ws.terminate();
+      return;
+    }
+    this.#awaitingPong = true;
+    this.#ws.ping();
+    this.#keepalive!.reset(this.#options.pongTimeoutMs);
+  }
+
+  #handle(frame: InboundFrame): Promise<void> | undefined {
+    const session = this.#session!;
+    // Not named (the claim failed and the connection is closing): nothing to answer for.
+    if (session.name === null) return undefined;
+    if (frame === null) {
+      this.#send(encodeErrorFrame(jsonWsErrors.binaryFrame));
+      return undefined;
+    }
+    const decoded = decodeClientFrame(frame, this.#options);
+    if (!decoded.ok) {
+      this.#send(encodeErrorFrame(decoded.error));
+      return undefined;
+    }
+    return answerChatFrame(session, decoded.frame, this.#reply);
+  }
+
+  #send(frame: string | Buffer): void {
+    sendFrame(this.#ws, this.#hub, frame);
+  }
+
+  #close(code: number, reason: string): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(code, reason);
+  }
+
+  #failed(error: unknown): void {
+    this.#logger.error({ err: error }, 'sessions frame failed');
+    this.#send(encodeErrorFrame(jsonWsErrors.internal));
+  }
+}

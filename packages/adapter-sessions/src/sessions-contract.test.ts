@@ -1,0 +1,69 @@
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  ContractInbox,
+  runAdapterContract,
+} from '@switchboard/core/testing';
+import { SessionsTestClient, startSessionsAdapter } from './testing/sessions-test-kit.ts';
+
+/** Frames a hostile client might send: every one answered with an `error`, the last two close. */
+const GARBAGE: Array<string | Buffer> = [
+  'not json',
+  '{',
+  '[]',
+  'null',
+  '{"type":"nope"}',
+  '{"type":"send_message","data":{"recievers":"bob","text":1}}',
+  '{"type":"send_message","data":{"recievers":[],"text":"nobody"}}',
+  '{"type":"send_message","data":{"recievers":["\\u0000"],"text":"control"}}',
+  // Not part of this protocol; above all it must not take over someone else's name.
+  '{"type":"hello","data":{"user":"alice"}}',
+  JSON.stringify({ type: 'send_message', data: { recievers: ['bob'], text: 'y'.repeat(4097) } }),
+  `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+];
+
+/** A sessions client: the `client_id` names it, the session id proves it, json-ws frames follow. */
+const sessionsDriver: AdapterContractDriver = {
+  identity: 'guest',
+  canBroadcast: true,
+  canListSeveral: true,
+  async connect({ port }, name) {
+    const client = await SessionsTestClient.connect(port, name);
+    const inbox = new ContractInbox();
+    const { ws } = client;
+    ws.on('message', (data, isBinary) => {
+      if (isBinary || !String(data).startsWith('{')) return; // the session id
+      const frame = JSON.parse(String(data)) as { type: string; data: { sender: string; text: string } };
+      if (frame.type === 'recieve_message') inbox.push({ sender: frame.data.sender, text: frame.data.text });
+    });
+    void client.closed.then(() => inbox.end());
+    await client.nextText(); // the session id: the name is claimed
+    const send = (recievers: readonly string[] | undefined, text: string) =>
+      client.send({ type: 'send_message', data: recievers ? { recievers, text } : { text } });
+    const contractClient: ContractClient = {
+      sendDirect: (to, text) => send([to], text),
+      sendDirectToMany: (to, text) => send(to, text),
+      broadcast: (text) => send(undefined, text),
+      next: (timeoutMs) => inbox.next(timeoutMs),
+      expectNothing: (ms) => inbox.expectNothing(ms),
+      pauseReading: () => ws.pause(),
+      sendGarbage() {
+        for (const frame of GARBAGE) ws.send(frame);
+        ws.send(Buffer.from('{"type":"recieve_status"}'), { binary: true });
+        ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false }); // invalid UTF-8: 1007
+        ws.send('z'.repeat(1024 * 1024 + 1)); // over the hard limit: 1009
+      },
+      closed: async () => {
+        await client.closed;
+      },
+      close: async () => {
+        ws.close();
+        await client.closed;
+      },
+      destroy: () => ws.terminate(),
+    };
+    return contractClient;
+  },
+};
+
+runAdapterContract('sessions', { start: (hub) => startSessionsAdapter(hub), driver: sessionsDriver });
