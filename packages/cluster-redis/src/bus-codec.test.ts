@@ -1,0 +1,96 @@
+import type { BusEvent } from '@switchboard/core';
+import { describe, expect, it } from 'vitest';
+import { BusFrameError, decodeBusFrame, encodeBusFrame } from './bus-codec.ts';
+
+const key = (...bytes: number[]) => Buffer.from(bytes).toString('latin1');
+const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+const events: BusEvent[] = [
+  {
+    kind: 'direct',
+    to: ['bob', key(0x00, 0xff), everyByte.toString('latin1')],
+    sender: 'alice',
+    text: everyByte,
+    timestamp: 1_767_225_600_123,
+  },
+  { kind: 'direct', to: [], sender: key(0x80), text: Buffer.alloc(0), timestamp: 0 },
+  { kind: 'broadcast', room: null, sender: 'alice', text: Buffer.from('hi\u001e\u0001 é'), timestamp: 1 },
+  { kind: 'broadcast', room: '', sender: 'alice', text: Buffer.from([0xc3, 0x28]), timestamp: 2 },
+  { kind: 'broadcast', room: 'кухня 🚀', sender: key(0xff, 0xfe), text: Buffer.from('x'), timestamp: 3 },
+  { kind: 'claim', name: 'sam', token: 1_767_225_600_123_456 },
+  { kind: 'claim', name: key(0x00), token: 1 },
+  { kind: 'invalidate', name: 'rita' },
+  { kind: 'invalidate', name: everyByte.toString('latin1') },
+];
+
+describe('bus frames', () => {
+  it.each(
+    events.map((event) => [event.kind, event] as const),
+  )('round-trips a %s event with its bytes', (_, event) => {
+    const frame = encodeBusFrame('node-ü', event);
+    expect(decodeBusFrame(frame)).toEqual({ nodeId: 'node-ü', event });
+  });
+
+  it('keeps texts and names as bytes, not as UTF-8 text', () => {
+    const text = Buffer.from([0xff, 0x00, 0xfe]);
+    const { event } = decodeBusFrame(
+      encodeBusFrame('n', { kind: 'broadcast', room: null, sender: key(0xe9), text, timestamp: 5 }),
+    );
+    if (event.kind !== 'broadcast') throw new Error('wrong kind');
+    expect(Buffer.isBuffer(event.text)).toBe(true);
+    expect(event.text).toEqual(text);
+    expect(Buffer.from(event.sender, 'latin1')).toEqual(Buffer.from([0xe9]));
+  });
+
+  it('is compact: a direct "hi" from a to b is 27 bytes with a one-byte node id', () => {
+    const frame = encodeBusFrame('n', {
+      kind: 'direct',
+      to: ['b'],
+      sender: 'a',
+      text: Buffer.from('hi'),
+      timestamp: 1,
+    });
+    // kind 1 + node 2 + sender 3 + timestamp 8 + count 4 + recipient 3 + text 4+2
+    expect(frame.length).toBe(27);
+  });
+
+  it('refuses every truncation of every frame', () => {
+    for (const event of events) {
+      const frame = encodeBusFrame('node', event);
+      for (let cut = 0; cut < frame.length; cut++) {
+        expect(() => decodeBusFrame(frame.subarray(0, cut)), `${event.kind} cut at ${cut}`).toThrow(
+          BusFrameError,
+        );
+      }
+    }
+  });
+
+  it('refuses trailing bytes, unknown kinds, bad room flags and impossible counts', () => {
+    const claim = encodeBusFrame('n', { kind: 'claim', name: 'x', token: 1 });
+    expect(() => decodeBusFrame(Buffer.concat([claim, Buffer.from([0])]))).toThrow(BusFrameError);
+    expect(() => decodeBusFrame(Buffer.from([9, 0]))).toThrow('unknown event kind 9');
+    expect(() => decodeBusFrame(Buffer.alloc(0))).toThrow(BusFrameError);
+    const broadcast = encodeBusFrame('n', {
+      kind: 'broadcast',
+      room: null,
+      sender: 'a',
+      text: Buffer.alloc(0),
+      timestamp: 1,
+    });
+    broadcast[1 + 2 + 3 + 8] = 2; // the room flag
+    expect(() => decodeBusFrame(broadcast)).toThrow('bad room flag');
+    const direct = encodeBusFrame('n', {
+      kind: 'direct',
+      to: [],
+      sender: 'a',
+      text: Buffer.alloc(0),
+      timestamp: 1,
+    });
+    direct.writeUInt32BE(0xffffffff, 1 + 2 + 3 + 8);
+    expect(() => decodeBusFrame(direct)).toThrow('recipient count exceeds the frame');
+  });
+
+  it('refuses a node id over 255 bytes when encoding', () => {
+    expect(() => encodeBusFrame('n'.repeat(256), { kind: 'invalidate', name: 'x' })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,4 @@
+export { type BusFrame, BusFrameError, decodeBusFrame, encodeBusFrame } from './bus-codec.ts';
+export { RedisClusterStats } from './cluster-stats.ts';
+export { type ConnectRedisOptions, connectRedis, type RedisConnections, redactUrl } from './connect-redis.ts';
+export { createRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.ts';

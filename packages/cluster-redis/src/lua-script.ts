@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export type ScriptArg = string | Buffer | number;
+
+/**
+ * A Lua script run by its SHA, loaded on first use (and again after a Redis restart emptied the
+ * script cache). Replies keep bulk strings as Buffers: names are bytes.
+ */
+export class LuaScript {
+  readonly #source: string;
+  readonly #sha: string;
+
+  constructor(source: string) {
+    this.#source = source;
+    this.#sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly ScriptArg[], args: readonly ScriptArg[] = []): Promise<unknown> {
+    try {
+      return await redis.callBuffer('EVALSHA', [this.#sha, keys.length, ...keys, ...args]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.callBuffer('EVAL', [this.#source, keys.length, ...keys, ...args]);
+    }
+  }
+}
+
+/** Narrows a script's array reply of bulk strings. */
+export function bufferList(reply: unknown): Buffer[] {
+  if (!Array.isArray(reply) || !reply.every((item) => Buffer.isBuffer(item))) {
+    throw new TypeError('unexpected reply from a Redis script');
+  }
+  return reply;
+}

@@ -1,0 +1,96 @@
+import { type AccountStore, type Logger, type RoomStore, silentLogger } from '@switchboard/core';
+import type { Redis } from 'ioredis';
+import { MAX_NODE_ID_BYTES } from './bus-codec.ts';
+import { RedisClusterStats } from './cluster-stats.ts';
+import { whenReady } from './connect-redis.ts';
+import { NodeRegistration } from './node-registration.ts';
+import { RedisBus } from './redis-bus.ts';
+import { RedisSessionDirectory } from './redis-directory.ts';
+import { RedisKeys } from './redis-keys.ts';
+import { RedisPresence } from './redis-presence.ts';
+import { RedisAccountStore, RedisRoomStore } from './redis-stores.ts';
+import { WarnLimiter } from './warn-limiter.ts';
+
+export interface RedisClusterOptions {
+  /** The command connection; the caller creates it, owns it and closes it after `close()`. */
+  redis: Redis;
+  /** A second connection for the bus subscription (a subscribed connection can't run commands). */
+  subscriber: Redis;
+  /** Unique per process; the hub must use the same id. At most 255 bytes of UTF-8. */
+  nodeId: string;
+  keyPrefix?: string;
+  /** How often this node refreshes its heartbeat. */
+  heartbeatMs?: number;
+  /** How long after its last heartbeat a silent node is forgotten (names and sessions gone). */
+  nodeTtlMs?: number;
+  logger?: Logger;
+  /** How long to wait for both connections to be ready at start. */
+  readyTimeoutMs?: number;
+}
+
+export interface RedisCluster {
+  bus: RedisBus;
+  presence: RedisPresence;
+  sessions: RedisSessionDirectory;
+  accounts: AccountStore;
+  rooms: RoomStore;
+  stats: RedisClusterStats;
+  /** Leaves the cluster (this node's names and sessions go at once) and unsubscribes. */
+  close(): Promise<void>;
+}
+
+/**
+ * The cluster ports of one gateway process on Redis: bus, presence, sessions directory, and the
+ * account and room stores. Resolves once this node is registered and subscribed.
+ */
+export async function createRedisCluster(options: RedisClusterOptions): Promise<RedisCluster> {
+  const { redis, subscriber, nodeId, keyPrefix = 'sb:', heartbeatMs = 2_000, nodeTtlMs = 10_000 } = options;
+  if (nodeId.length === 0 || Buffer.byteLength(nodeId) > MAX_NODE_ID_BYTES) {
+    throw new RangeError(`nodeId must be 1 to ${MAX_NODE_ID_BYTES} bytes`);
+  }
+  if (!(heartbeatMs > 0 && nodeTtlMs > heartbeatMs)) throw new RangeError('need 0 < heartbeatMs < nodeTtlMs');
+  const logger = (options.logger ?? silentLogger).child({ component: 'cluster-redis', nodeId });
+  const warn = new WarnLimiter(logger);
+  const stats = new RedisClusterStats();
+  const keys = new RedisKeys(keyPrefix);
+
+  const onError = (error: unknown) => {
+    stats.connectionErrors += 1;
+    warn.warn('connection', error, 'cluster: Redis connection error');
+  };
+  redis.on('error', onError);
+  subscriber.on('error', onError);
+
+  const node = new NodeRegistration(redis, keys, { nodeId, heartbeatMs, nodeTtlMs }, stats, warn);
+  const bus = new RedisBus(redis, subscriber, keys.channel, nodeId, stats, warn);
+  try {
+    const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    await Promise.all([whenReady(redis, readyTimeoutMs), whenReady(subscriber, readyTimeoutMs)]);
+    await bus.start();
+    await node.start();
+  } catch (error) {
+    await Promise.all([bus.close(), node.stop(false)]);
+    redis.off('error', onError);
+    subscriber.off('error', onError);
+    throw error;
+  }
+  logger.info({ keyPrefix, heartbeatMs, nodeTtlMs }, 'joined the Redis cluster');
+
+  let closing: Promise<void> | null = null;
+  return {
+    bus,
+    presence: new RedisPresence(redis, keys, node, nodeId),
+    sessions: new RedisSessionDirectory(redis, keys, node, nodeId),
+    accounts: new RedisAccountStore(redis, keys.accounts),
+    rooms: new RedisRoomStore(redis, keys.rooms),
+    stats,
+    close() {
+      closing ??= (async () => {
+        await Promise.all([bus.close(), node.stop(true)]);
+        redis.off('error', onError);
+        subscriber.off('error', onError);
+      })();
+      return closing;
+    },
+  };
+}

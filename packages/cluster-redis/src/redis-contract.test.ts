@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { silentLogger } from '@switchboard/core';
+import { runAccountStoreContract, runClusterContract, runRoomStoreContract } from '@switchboard/core/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { connectRedis } from './connect-redis.ts';
+import { RedisKeys } from './redis-keys.ts';
+import { RedisAccountStore, RedisRoomStore } from './redis-stores.ts';
+import { redisClusterFixture } from './testing/redis-fixture.ts';
+import { RedisServer } from './testing/redis-server.ts';
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+afterAll(async () => {
+  await server?.kill();
+});
+
+/** A store on a fresh prefix; `reopen` drops the connection and reads the same keys anew. */
+async function storeFixture<Store>(make: (redis: import('ioredis').Redis, keys: RedisKeys) => Store) {
+  const keys = new RedisKeys(`test:${randomUUID()}:`);
+  let connections = await connectRedis(server.url, silentLogger);
+  return {
+    store: make(connections.redis, keys),
+    async reopen() {
+      await connections.close();
+      connections = await connectRedis(server.url, silentLogger);
+      return make(connections.redis, keys);
+    },
+    close: () => connections.close(),
+  };
+}
+
+runAccountStoreContract('redis', () =>
+  storeFixture((redis, keys) => new RedisAccountStore(redis, keys.accounts)),
+);
+runRoomStoreContract('redis', () => storeFixture((redis, keys) => new RedisRoomStore(redis, keys.rooms)));
+runClusterContract('redis', () => redisClusterFixture(server, { heartbeatMs: 100, nodeTtlMs: 500 }), {
+  killTimeoutMs: 2_000,
+});
