@@ -1,0 +1,162 @@
+import { Command, CommanderError } from 'commander';
+import { adapterNames } from './adapters.ts';
+import { ConfigError, type FlagValues, loadConfig, setPath } from './config.ts';
+import { startGateway } from './gateway.ts';
+import { createLogger } from './logger.ts';
+import type { UserAction } from './user-command.ts';
+
+/** Flag → config path. Values stay strings until the config schema checks them (and names them). */
+const serveFlags: Array<[flag: string, key: string, path: string[], help: string]> = [
+  ['--host <host>', 'host', ['host'], 'address every adapter listens on (default 0.0.0.0)'],
+  ...adapterNames.map((name): [string, string, string[], string] => [
+    `--${name}-port <port>`,
+    `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Port`,
+    ['adapters', name, 'port'],
+    `${name} port (0 picks a free one)`,
+  ]),
+  ['--admin-port <port>', 'adminPort', ['admin', 'port'], 'admin HTTP port (default 8081)'],
+  ['--admin-host <host>', 'adminHost', ['admin', 'host'], 'admin HTTP address (default 127.0.0.1)'],
+  ['--admin-token <token>', 'adminToken', ['admin', 'token'], 'bearer token required by the admin API'],
+  ['--data-dir <dir>', 'dataDir', ['dataDir'], 'directory of the embedded SQLite store (default ./data)'],
+  ['--redis <url>', 'redis', ['redis'], 'join a cluster through this Redis (redis://host:port)'],
+  ['--log-level <level>', 'logLevel', ['logLevel'], 'fatal|error|warn|info|debug|trace|silent'],
+];
+
+function flagsToConfig(options: Record<string, string | undefined>): FlagValues {
+  const result: FlagValues = {};
+  for (const [, key, path] of serveFlags) {
+    const raw = options[key];
+    if (raw === undefined) continue;
+    const value = path.at(-1) === 'port' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    setPath(result, path, value);
+  }
+  if (options.only !== undefined) result.only = options.only.split(',').map((item) => item.trim());
+  return result;
+}
+
+async function serve(options: Record<string, string | undefined>): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ file: options.config, flags: flagsToConfig(options) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`switchboard: ${error.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel);
+  // A safety net: adapters handle their own failures, but one forgotten promise must cost a log
+  // line, not every user their connection.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `switchboard could not start: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const summary = Object.entries(gateway.ports)
+    .map(([name, port]) => `${name}=${port}`)
+    .join(' ');
+  logger.info(
+    { ports: gateway.ports, mode: config.redis ? 'cluster' : 'embedded' },
+    `switchboard ready: ${summary}`,
+  );
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    // The spec promises exit within 5 s; whatever is still open after the grace is cut.
+    setTimeout(() => process.exit(0), config.shutdownTimeoutMs + 400).unref();
+    gateway
+      .stop()
+      .then(() => logger.info({}, 'stopped'))
+      .catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('switchboard')
+    .description('One chat gateway, five wire protocols.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  const serveCommand = program
+    .command('serve')
+    .description('run the gateway: every adapter, the admin server, embedded store unless --redis');
+  for (const [flag, , , help] of serveFlags) serveCommand.option(flag, help);
+  serveCommand
+    .option('--only <adapters>', `comma-separated subset of: ${adapterNames.join(', ')}`)
+    .option('--config <file>', 'JSON config file (flags beat environment, environment beats the file)')
+    .action(serve);
+
+  const user = program
+    .command('user')
+    .description('manage accounts (through a running gateway, else on the store)');
+  const userOptions = (command: Command) =>
+    command
+      .option('--admin-url <url>', 'admin API of a running gateway', 'http://127.0.0.1:8081')
+      .option('--admin-token <token>', 'admin API token (or SWITCHBOARD_ADMIN_TOKEN)')
+      .option(
+        '--data-dir <dir>',
+        'store to open when no gateway answers',
+        process.env.SWITCHBOARD_DATA_DIR ?? './data',
+      )
+      .option('--redis <url>', 'Redis store to open when no gateway answers', process.env.SWITCHBOARD_REDIS);
+  const runUser =
+    (action: UserAction) => async (name: string | undefined, options: Record<string, string | undefined>) => {
+      // Commands other than `serve` load their modules on demand, so `serve` starts faster.
+      const { runUserCommand } = await import('./user-command.ts');
+      const { readNewPassword } = await import('./password-prompt.ts');
+      process.exitCode = await runUserCommand(action, name, () => readNewPassword(), {
+        adminUrl: options.adminUrl ?? 'http://127.0.0.1:8081',
+        adminToken: options.adminToken ?? process.env.SWITCHBOARD_ADMIN_TOKEN,
+        dataDir: options.dataDir ?? './data',
+        redis: options.redis,
+        out: process.stdout,
+        err: process.stderr,
+      });
+    };
+  userOptions(
+    user.command('add <name>').description('create an account; the password is read from stdin'),
+  ).action(runUser('add'));
+  userOptions(
+    user.command('passwd <name>').description('change a password; live rs-us bindings are invalidated'),
+  ).action(runUser('passwd'));
+  userOptions(user.command('delete <name>').description('delete an account')).action(runUser('delete'));
+  userOptions(user.command('list').description('list accounts')).action(
+    (options: Record<string, string | undefined>) => runUser('list')(undefined, options),
+  );
+
+  program
+    .command('connect')
+    .description(
+      'terminal client: connect tcp-rooms|soh|rs-us HOST PORT, connect json-ws URL|HOST PORT [NAME]',
+    )
+    .argument('<protocol>')
+    .argument('<target...>')
+    .action(async (protocol: string, target: string[]) => {
+      const { runConnectCommand } = await import('./connect-command.ts');
+      process.exitCode = await runConnectCommand(protocol, target, {
+        input: process.stdin,
+        output: process.stdout,
+        errors: process.stderr,
+      });
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`switchboard: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import { defaultLimits, defaultThrottleOptions } from '@switchboard/core';
+import { z } from 'zod';
+import { adapterNames, adapters } from './adapters.ts';
+
+const port = z.int().min(0).max(65_535);
+const positiveInt = z.int().positive();
+const nonNegativeInt = z.int().nonnegative();
+
+function adapterSchema(definition: (typeof adapters)[number]) {
+  const options = definition.optionsSchema;
+  const shape = options instanceof z.ZodObject ? options.shape : {};
+  return z.strictObject({ ...shape, port: port.default(definition.defaultPort) }).prefault({});
+}
+
+const adaptersSchema = z
+  .strictObject(
+    Object.fromEntries(adapters.map((definition) => [definition.name, adapterSchema(definition)])),
+  )
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./data'),
+  redis: z.url({ protocol: /^rediss?$/ }).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Adapters to start; all when absent. */
+  only: z
+    .array(z.enum(adapterNames as [string, ...string[]]))
+    .min(1)
+    .optional(),
+  adapters: adaptersSchema,
+  admin: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8081),
+      /** Bearer token for the admin API; without one only loopback clients may use it. */
+      token: z.string().min(16).optional(),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      maxConnections: positiveInt.default(defaultLimits.maxConnections),
+      maxConnectionsPerAddress: positiveInt.default(defaultLimits.maxConnectionsPerAddress),
+      messagesPerSecond: positiveInt.default(defaultLimits.messagesPerSecond),
+      messageBurst: positiveInt.default(defaultLimits.messageBurst),
+      maxQueuedBytes: positiveInt.default(defaultLimits.maxQueuedBytes),
+    })
+    .prefault({}),
+  throttle: z
+    .strictObject({
+      maxFailuresPerName: positiveInt.default(defaultThrottleOptions.maxFailuresPerName),
+      maxFailuresPerAddress: positiveInt.default(defaultThrottleOptions.maxFailuresPerAddress),
+      windowMs: positiveInt.default(defaultThrottleOptions.windowMs),
+      lockMs: nonNegativeInt.default(defaultThrottleOptions.lockMs),
+    })
+    .prefault({}),
+  /** scrypt cost (N) for password hashes; a power of two. */
+  scryptCost: positiveInt.refine((n) => (n & (n - 1)) === 0, 'must be a power of two').default(16_384),
+  /** Grace for a graceful stop before connections are destroyed (SPEC: exit within 5 s). */
+  shutdownTimeoutMs: positiveInt.max(4_500).default(3_000),
+  cluster: z
+    .strictObject({
+      heartbeatMs: positiveInt.default(2_000),
+      nodeTtlMs: positiveInt.default(10_000),
+    })
+    .prefault({}),
+});
+
+export type GatewayConfig = Readonly<z.infer<typeof configSchema>>;
+type Json = Record<string, unknown>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const screaming = (camel: string) =>
+  camel
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toUpperCase();
+
+/**
+ * Every setting's environment variable: `SWITCHBOARD_` + its path in SCREAMING_SNAKE_CASE, the
+ * `adapters.` prefix dropped (`adapters.json-ws.port` → `SWITCHBOARD_JSON_WS_PORT`).
+ */
+export function environmentVariables(): Map<string, string[]> {
+  const variables = new Map<string, string[]>();
+  const walk = (schema: z.ZodType, path: string[]) => {
+    const inner = unwrap(schema);
+    if (inner instanceof z.ZodObject) {
+      for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>))
+        walk(child, [...path, key]);
+      return;
+    }
+    const visible = path[0] === 'adapters' ? path.slice(1) : path;
+    variables.set(`SWITCHBOARD_${visible.map(screaming).join('_')}`, path);
+  };
+  walk(configSchema, []);
+  return variables;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  for (;;) {
+    const def = (current as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } }).def;
+    if (def.innerType && ['default', 'prefault', 'optional', 'nullable', 'readonly'].includes(def.type)) {
+      current = def.innerType;
+    } else if (def.type === 'pipe' && def.in) {
+      current = def.in;
+    } else {
+      return current;
+    }
+  }
+}
+
+/** Environment values are strings; numbers, booleans and lists are read as the schema expects. */
+function parseEnvValue(path: string[], raw: string): unknown {
+  if (path.at(-1) === 'only') return raw.split(',').map((item) => item.trim());
+  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw;
+}
+
+export function setPath(target: Json, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[path.at(-1)!] = value;
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const result: Json = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = result[key];
+    const bothObjects =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof current === 'object' &&
+      current !== null;
+    result[key] = bothObjects ? deepMerge(current as Json, value as Json) : value;
+  }
+  return result;
+}
+
+export function configFromEnvironment(env: NodeJS.ProcessEnv): Json {
+  const result: Json = {};
+  for (const [variable, path] of environmentVariables()) {
+    const raw = env[variable];
+    if (raw !== undefined && raw !== '') setPath(result, path, parseEnvValue(path, raw));
+  }
+  return result;
+}
+
+function readConfigFile(file: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not a JSON object');
+    return parsed as Json;
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The flags of `switchboard serve`, already mapped to config paths. */
+export type FlagValues = Json;
+
+/**
+ * Builds the one frozen configuration: defaults < config file < environment < flags.
+ * Throws {@link ConfigError} naming the first bad setting.
+ */
+export function loadConfig(options: {
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  flags?: FlagValues;
+}): GatewayConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.SWITCHBOARD_CONFIG;
+  let raw: Json = file ? readConfigFile(file) : {};
+  raw = deepMerge(raw, configFromEnvironment(env));
+  raw = deepMerge(raw, options.flags ?? {});
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    throw new ConfigError(`invalid setting ${where}${keys}: ${issue.message}`);
+  }
+  return deepFreeze(result.data);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The adapters this configuration starts, in the gateway's order. */
+export function enabledAdapters(config: GatewayConfig) {
+  return adapters.filter((definition) => !config.only || config.only.includes(definition.name));
+}
+
+export function adapterSettings(config: GatewayConfig, name: string): { port: number; options: Json } {
+  const { port: adapterPort, ...options } = (config.adapters as Record<string, Json & { port: number }>)[
+    name
+  ]!;
+  return { port: adapterPort, options };
+}

@@ -1,0 +1,80 @@
+import { Hub, type Logger, type RunningAdapter } from '@switchboard/core';
+import { createAdminServer } from './admin-http.ts';
+import { adapterSettings, enabledAdapters, type GatewayConfig } from './config.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { openBackend } from './stores.ts';
+
+export interface RunningGateway {
+  /** Bound ports by adapter name, and `admin`. */
+  readonly ports: Readonly<Record<string, number>>;
+  readonly hub: Hub;
+  /** Graceful stop: adapters tell their clients, storage is flushed. */
+  stop(): Promise<void>;
+}
+
+/** Starts every enabled adapter and the admin server on one hub. */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const backend = await openBackend(config, logger.child({ component: 'store' }));
+  const hub = new Hub({
+    nodeId: backend.nodeId,
+    accounts: backend.accounts,
+    rooms: backend.rooms,
+    ...(backend.bus && { bus: backend.bus }),
+    ...(backend.presence && { presence: backend.presence }),
+    ...(backend.sessions && { sessions: backend.sessions }),
+    logger: logger.child({ component: 'hub' }),
+    limits: config.limits,
+    throttle: config.throttle,
+    scrypt: { cost: config.scryptCost, blockSize: 8, parallelization: 1 },
+  });
+
+  const running = new Map<string, RunningAdapter>();
+  const stopAdapters = () => Promise.allSettled([...running.values()].map((adapter) => adapter.close()));
+  try {
+    for (const definition of enabledAdapters(config)) {
+      const { port, options } = adapterSettings(config, definition.name);
+      const adapter = await definition.start({
+        hub,
+        logger: logger.child({ adapter: definition.name }),
+        host: config.host,
+        port,
+        options,
+      });
+      running.set(definition.name, adapter);
+    }
+  } catch (error) {
+    await stopAdapters();
+    hub.close();
+    await backend.close();
+    throw error;
+  }
+
+  const metrics = new GatewayMetrics(hub, [...running.keys()], backend.publishFailures);
+  const admin = createAdminServer({ hub, metrics, token: config.admin.token, ready: backend.ready });
+  try {
+    await admin.listen({ host: config.admin.host, port: config.admin.port });
+  } catch (error) {
+    await stopAdapters();
+    hub.close();
+    await backend.close();
+    throw error;
+  }
+  const address = admin.server.address();
+  const ports: Record<string, number> = Object.fromEntries(
+    [...running].map(([name, adapter]) => [name, adapter.port]),
+  );
+  ports.admin = typeof address === 'object' && address ? address.port : config.admin.port;
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await stopAdapters();
+      await admin.close();
+      metrics.stop();
+      hub.close();
+      await backend.close();
+    })();
+    return stopping;
+  };
+  return { ports: Object.freeze(ports), hub, stop };
+}

@@ -1,0 +1,50 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * The process metrics Prometheus users expect (memory, CPU, event-loop delay), read at scrape
+ * time. A dozen lines instead of prom-client: that library loads @opentelemetry/api and more,
+ * which cost a fifth of the gateway's start-up time for these few numbers.
+ */
+export class ProcessMetrics {
+  readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
+
+  constructor() {
+    this.#loopDelay.enable();
+  }
+
+  render(prefix: string): string[] {
+    const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const delay = (q: number) => this.#loopDelay.percentile(q) / 1e9;
+    return [
+      `# HELP ${prefix}resident_memory_bytes Resident memory size in bytes.`,
+      `# TYPE ${prefix}resident_memory_bytes gauge`,
+      `${prefix}resident_memory_bytes ${memory.rss}`,
+      `# HELP ${prefix}heap_used_bytes V8 heap in use, in bytes.`,
+      `# TYPE ${prefix}heap_used_bytes gauge`,
+      `${prefix}heap_used_bytes ${memory.heapUsed}`,
+      `# HELP ${prefix}heap_total_bytes V8 heap size, in bytes.`,
+      `# TYPE ${prefix}heap_total_bytes gauge`,
+      `${prefix}heap_total_bytes ${memory.heapTotal}`,
+      `# HELP ${prefix}external_memory_bytes Memory of buffers and other objects outside the V8 heap.`,
+      `# TYPE ${prefix}external_memory_bytes gauge`,
+      `${prefix}external_memory_bytes ${memory.external}`,
+      `# HELP ${prefix}cpu_seconds_total User and system CPU time spent.`,
+      `# TYPE ${prefix}cpu_seconds_total counter`,
+      `${prefix}cpu_seconds_total{mode="user"} ${cpu.user / 1e6}`,
+      `${prefix}cpu_seconds_total{mode="system"} ${cpu.system / 1e6}`,
+      `# HELP ${prefix}event_loop_delay_seconds Event-loop delay since start.`,
+      `# TYPE ${prefix}event_loop_delay_seconds summary`,
+      `${prefix}event_loop_delay_seconds{quantile="0.5"} ${delay(50)}`,
+      `${prefix}event_loop_delay_seconds{quantile="0.99"} ${delay(99)}`,
+      `${prefix}event_loop_delay_seconds{quantile="1"} ${this.#loopDelay.max / 1e9}`,
+      `# HELP ${prefix}start_time_seconds Start time of the process since the Unix epoch.`,
+      `# TYPE ${prefix}start_time_seconds gauge`,
+      `${prefix}start_time_seconds ${Math.round((Date.now() - performance.now()) / 1000)}`,
+    ];
+  }
+
+  stop(): void {
+    this.#loopDelay.disable();
+  }
+}
