@@ -9,6 +9,7 @@ import { TokenBucket } from '../limits/token-bucket.ts';
 import { LocalBus, LocalPresence, LocalSessionDirectory } from '../local/local-ports.ts';
 import { ChatMessage } from '../messages/chat-message.ts';
 import { Name } from '../names/name.ts';
+import { SortedNames } from '../names/sorted-names.ts';
 import type { Bus, BusEvent } from '../ports/bus.ts';
 import type { CancelTimer, Clock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
@@ -57,6 +58,8 @@ export class Hub {
   readonly #connections: ConnectionLimiter;
   /** Identified local sessions by name key. */
   readonly #byName = new Map<string, Set<Session>>();
+  /** The keys of #byName, sorted: the local part of every listing, kept so listing never sorts. */
+  readonly #localNames = new SortedNames();
   /** Identified local sessions by room ('' is the main chat). */
   readonly #byRoom = new Map<string, Set<Session>>();
   /** Highest guest-claim token seen per name, and when, to settle racing claims. */
@@ -118,6 +121,9 @@ export class Hub {
     } catch (error) {
       this.logger.warn({ err: error }, 'presence unavailable; listing local names only');
     }
+    // One node (embedded, or the only one up): the service's names are ours, already sorted.
+    if (keys.length === this.#localNames.size && keys.every((key) => this.#byName.has(key)))
+      return this.#localNames.toArray();
     const all = new Set(keys);
     for (const key of this.#byName.keys()) all.add(key);
     return [...all].sort().map(Name.fromKey);
@@ -271,6 +277,7 @@ export class Hub {
     session.claimToken = 0;
     if (holders && holders.size === 0) {
       this.#byName.delete(name.key);
+      this.#localNames.delete(name.key);
       this.#presence.remove(name.key);
     }
   }
@@ -299,6 +306,7 @@ export class Hub {
     if (!holders) {
       holders = new Set();
       this.#byName.set(name.key, holders);
+      this.#localNames.add(name);
       this.#presence.add(name.key);
     }
     holders.add(session);

@@ -37,6 +37,12 @@ describe('Name identity', () => {
     expect(Name.fromKey(name.key).bytes).toEqual(Buffer.from(all));
   });
 
+  it('reads the text of a key as UTF-8, whether or not every byte is ASCII', () => {
+    expect(Name.fromKey('bob\u0000\u007f').text).toBe('bob\u0000\u007f');
+    expect(Name.fromKey(Name.fromText('zoë').key).text).toBe('zoë');
+    expect(Name.fromKey('\u00ff').text).toBe('\ufffd');
+  });
+
   it('copies the bytes it is given, so a reused read buffer cannot rename it', () => {
     const buffer = Buffer.from('alice');
     const name = Name.fromBytes(buffer);

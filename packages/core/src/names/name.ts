@@ -44,7 +44,8 @@ export class Name {
 
   /** The name as text; bytes that are not valid UTF-8 show as U+FFFD, as `TextDecoder` does. */
   get text(): string {
-    this.#text ??= this.bytes.toString('utf8');
+    // An ASCII key is its own UTF-8 text: listing thousands of names then allocates nothing.
+    this.#text ??= ASCII.test(this.key) ? this.key : this.bytes.toString('utf8');
     return this.#text;
   }
 
@@ -62,6 +63,8 @@ export class Name {
 }
 
 export const MAX_NAME_BYTES = 256;
+
+const ASCII = /^[\u0000-\u007f]*$/;
 
 /** U+0000–U+001F and U+007F: never allowed in a name carried by a text protocol. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;

@@ -1,5 +1,5 @@
 import { runAccountStoreContract, runRoomStoreContract } from '../testing/store-contract.ts';
 import { MemoryAccountStore, MemoryRoomStore } from './memory-stores.ts';
 
-runAccountStoreContract('memory', () => ({ store: new MemoryAccountStore() }));
-runRoomStoreContract('memory', () => ({ store: new MemoryRoomStore() }));
+runAccountStoreContract('memory', () => ({ store: new MemoryAccountStore() }), { durable: false });
+runRoomStoreContract('memory', () => ({ store: new MemoryRoomStore() }), { durable: false });

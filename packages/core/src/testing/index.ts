@@ -20,6 +20,7 @@ export {
   type MakeStore,
   runAccountStoreContract,
   runRoomStoreContract,
+  type StoreContractOptions,
   type StoreFixture,
 } from './store-contract.ts';
 export { createTestHub, fastScrypt, type TestHubOptions } from './test-hub.ts';
