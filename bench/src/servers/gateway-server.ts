@@ -99,10 +99,10 @@ function readyPorts(logFile: string): Record<string, number> | null {
   return null;
 }
 
-/** V8 heap used, from the admin server's Prometheus metrics (prom-client's nodejs_heap_size_used_bytes). */
+/** V8 heap used, from the admin server's Prometheus metrics. */
 async function heapUsed(adminPort: number): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${adminPort}/metrics`);
   const text = await response.text();
-  const match = /^switchboard_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  const match = /^switchboard_process_heap_used_bytes (\S+)$/m.exec(text);
   return match ? Number(match[1]) : Number.NaN;
 }

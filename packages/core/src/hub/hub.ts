@@ -115,15 +115,14 @@ export class Hub {
 
   /** Every active name in the service, sorted by bytes. Local names count even if the cluster is unreachable. */
   async activeNames(): Promise<Name[]> {
+    // Not clustered, this hub's names are the service's names, and they are kept sorted.
+    if (!this.#bus.clustered) return this.#localNames.toArray();
     let keys: string[] = [];
     try {
       keys = await this.#presence.list();
     } catch (error) {
       this.logger.warn({ err: error }, 'presence unavailable; listing local names only');
     }
-    // One node (embedded, or the only one up): the service's names are ours, already sorted.
-    if (keys.length === this.#localNames.size && keys.every((key) => this.#byName.has(key)))
-      return this.#localNames.toArray();
     const all = new Set(keys);
     for (const key of this.#byName.keys()) all.add(key);
     return [...all].sort().map(Name.fromKey);
