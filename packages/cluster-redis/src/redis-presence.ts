@@ -1,5 +1,6 @@
 import type { Presence } from '@switchboard/core';
 import type { Redis } from 'ioredis';
+import { BatchedLookup } from './batched-lookup.ts';
 import { bufferList } from './lua-script.ts';
 import type { NodeRegistration } from './node-registration.ts';
 import { filterNames, listNames, nextClaim } from './presence-scripts.ts';
@@ -18,6 +19,7 @@ export class RedisPresence implements Presence {
   readonly #keys: RedisKeys;
   readonly #node: NodeRegistration;
   readonly #namesKey: string;
+  readonly #activeLookup = new BatchedLookup<string>((nameKeys) => this.#findActive(nameKeys));
 
   constructor(redis: Redis, keys: RedisKeys, node: NodeRegistration, nodeId: string) {
     this.#redis = redis;
@@ -43,6 +45,10 @@ export class RedisPresence implements Presence {
 
   async filterActive(nameKeys: readonly string[]): Promise<Set<string>> {
     if (nameKeys.length === 0) return new Set();
+    return this.#activeLookup.find(nameKeys);
+  }
+
+  async #findActive(nameKeys: readonly string[]): Promise<Set<string>> {
     const reply = await filterNames.run(
       this.#redis,
       [this.#keys.nodes],
