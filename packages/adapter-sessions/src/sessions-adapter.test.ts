@@ -83,7 +83,7 @@ describe('sessions: the session id', () => {
 
   it('comes before the answer to a frame the client sends right after opening', async () => {
     const { port } = await start();
-    const client = await SessionsTestClient.connect(port, 'eager');
+    const client = await SessionsTestClient.open(port, 'eager');
     clients.push(client);
     client.send({ type: 'recieve_status' });
     expect(await client.nextText()).toMatch(UUID);
@@ -210,7 +210,7 @@ describe('sessions: refused upgrades', () => {
   it('closes a connection over the connection limit with 1013 and lists no session for it', async () => {
     const { port } = await start({}, createTestHub({ limits: { maxConnections: 1 } }));
     await session(port, 'one');
-    const second = await SessionsTestClient.connect(port, 'two');
+    const second = await SessionsTestClient.open(port, 'two');
     clients.push(second);
     expect((await second.closed).code).toBe(1013);
     expect([...(await listSessions(port)).keys()]).toEqual(['one']);
@@ -267,7 +267,7 @@ describe('sessions: errors keep the connection open', () => {
 
   it('answers a ping from a client before the session id is read', async () => {
     const { port } = await start();
-    const client = await SessionsTestClient.connect(port, 'early');
+    const client = await SessionsTestClient.open(port, 'early');
     clients.push(client);
     client.ws.ping('x');
     const [data] = await once(client.ws, 'pong');

@@ -28,7 +28,7 @@ const sessionsDriver: AdapterContractDriver = {
   canBroadcast: true,
   canListSeveral: true,
   async connect({ port }, name) {
-    const client = await SessionsTestClient.connect(port, name);
+    const client = await SessionsTestClient.open(port, name);
     const inbox = new ContractInbox();
     const { ws } = client;
     ws.on('message', (data, isBinary) => {

@@ -16,7 +16,8 @@ export class WsTestClient {
   readonly #frames: string[] = [];
   #waiter: (() => void) | null = null;
 
-  private constructor(ws: WebSocket) {
+  /** Wraps a socket that is opening; subclasses add what their protocol needs (pings, say). */
+  protected constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('error', () => {});
     ws.on('message', (data, isBinary) => {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
+import { WsTestClient } from '@switchboard/adapter-json-ws/testing';
 import type { Hub, RunningAdapter } from '@switchboard/core';
 import { silentLogger } from '@switchboard/core';
 import { type ClientOptions, WebSocket } from 'ws';
@@ -21,38 +22,18 @@ export async function startSessionsAdapter(
   });
 }
 
-export interface CloseEvent {
-  code: number;
-  reason: string;
-}
-
-/** A real client of the sessions service: every text frame kept in order, pings counted. */
-export class SessionsTestClient {
-  readonly ws: WebSocket;
-  readonly closed: Promise<CloseEvent>;
+/** A real client of the sessions service: the json-ws test client (every text frame kept in order), pings counted. */
+export class SessionsTestClient extends WsTestClient {
   pingsReceived = 0;
-  readonly #frames: string[] = [];
-  #waiter: (() => void) | null = null;
 
-  private constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.on('error', () => {});
+  protected constructor(ws: WebSocket) {
+    super(ws);
     ws.on('ping', () => {
       this.pingsReceived += 1;
     });
-    ws.on('message', (data, isBinary) => {
-      this.#frames.push(isBinary ? `<binary>` : String(data));
-      this.#waiter?.();
-    });
-    this.closed = new Promise((resolve) => {
-      ws.once('close', (code, reason) => {
-        resolve({ code, reason: reason.toString() });
-        this.#waiter?.();
-      });
-    });
   }
 
-  static async connect(
+  static async open(
     port: number,
     clientId: string,
     options: ClientOptions = {},
@@ -69,43 +50,8 @@ export class SessionsTestClient {
     clientId: string,
     options: ClientOptions = {},
   ): Promise<{ client: SessionsTestClient; sessionId: string }> {
-    const client = await SessionsTestClient.connect(port, clientId, options);
+    const client = await SessionsTestClient.open(port, clientId, options);
     return { client, sessionId: await client.nextText() };
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(JSON.stringify(frame));
-  }
-
-  async next(timeoutMs = 2_000): Promise<unknown> {
-    return JSON.parse(await this.nextText(timeoutMs));
-  }
-
-  async nextText(timeoutMs = 2_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#frames.length === 0) {
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error('closed while waiting for a frame');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#waiter = null;
-    }
-    return this.#frames.shift()!;
-  }
-
-  pending(): string[] {
-    return this.#frames.splice(0);
-  }
-
-  async quietFor(ms: number): Promise<string[]> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return this.pending();
   }
 }
 

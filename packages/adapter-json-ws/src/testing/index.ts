@@ -1,0 +1,3 @@
+// Test helpers for WebSocket chat adapters (json-ws and sessions). Used from this repository's
+// sources only: the published package (publishConfig.exports) leaves this entry out.
+export { type CloseEvent, WsTestClient } from './ws-test-client.ts';
