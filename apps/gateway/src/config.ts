@@ -44,6 +44,8 @@ export const configSchema = z.strictObject({
       maxConnectionsPerAddress: positiveInt.default(defaultLimits.maxConnectionsPerAddress),
       messagesPerSecond: positiveInt.default(defaultLimits.messagesPerSecond),
       messageBurst: positiveInt.default(defaultLimits.messageBurst),
+      bytesPerSecond: positiveInt.default(defaultLimits.bytesPerSecond),
+      byteBurst: positiveInt.default(defaultLimits.byteBurst),
       maxQueuedBytes: positiveInt.default(defaultLimits.maxQueuedBytes),
     })
     .prefault({}),

@@ -59,6 +59,12 @@ export class GatewayMetrics {
     metric('switchboard_refused_connections_total', 'counter', 'Connections refused by connection limits.', [
       ['', stats.refusedConnections],
     ]);
+    metric(
+      'switchboard_unavailable_refusals_total',
+      'counter',
+      'Identifications refused because the account store or the cluster was unreachable.',
+      [['', stats.unavailableRefusals]],
+    );
     metric('switchboard_bus_events_total', 'counter', 'Events received from other nodes.', [
       ['', stats.busEventsIn],
     ]);

@@ -19,6 +19,7 @@ export const errorCatalog = {
   NO_SUCH_ROOM: 'no such room',
   WRONG_ROOM_PASSWORD: 'wrong room password',
   TOO_MANY_CONNECTIONS: 'too many connections',
+  SERVICE_UNAVAILABLE: 'the service is temporarily unavailable; try again shortly',
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;
@@ -30,9 +31,18 @@ export function errorMessage(code: ErrorCode): string {
 /** An error carrying a catalog code, for the few places that throw instead of returning one. */
 export class SwitchboardError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, detail?: string) {
-    super(detail ? `${errorCatalog[code]}: ${detail}` : errorCatalog[code]);
+  constructor(code: ErrorCode, detail?: string, cause?: unknown) {
+    super(detail ? `${errorCatalog[code]}: ${detail}` : errorCatalog[code], { cause });
     this.code = code;
     this.name = 'SwitchboardError';
   }
+}
+
+/**
+ * True when an identification (or another store-backed operation) failed because the account
+ * store or the cluster could not be reached: adapters answer it as a temporary outage, in their
+ * protocol's own way, never as an internal error.
+ */
+export function isServiceUnavailable(error: unknown): boolean {
+  return error instanceof SwitchboardError && error.code === 'SERVICE_UNAVAILABLE';
 }

@@ -14,7 +14,13 @@ export {
   type RunningAdapter,
 } from './adapter/adapter.ts';
 export { systemClock } from './clock/system-clock.ts';
-export { type ErrorCode, errorCatalog, errorMessage, SwitchboardError } from './errors.ts';
+export {
+  type ErrorCode,
+  errorCatalog,
+  errorMessage,
+  isServiceUnavailable,
+  SwitchboardError,
+} from './errors.ts';
 export { Hub, type HubOptions } from './hub/hub.ts';
 export { HubStats, LATENCY_BUCKETS_MS } from './hub/hub-stats.ts';
 export { type ClaimResult, type IdentityKind, Session, type SessionSink } from './hub/session.ts';

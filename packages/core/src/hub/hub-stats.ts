@@ -13,6 +13,8 @@ export class HubStats {
   /** Times a connection was paused for exceeding its message rate. */
   rateLimited = 0;
   refusedConnections = 0;
+  /** Identifications refused because the account store or the cluster could not be reached. */
+  unavailableRefusals = 0;
   busEventsIn = 0;
   readonly connectionsByProtocol = new Map<string, number>();
   readonly latencyBuckets: number[] = LATENCY_BUCKETS_MS.map(() => 0);

@@ -3,6 +3,7 @@ import { Accounts, type LoginResult } from '../accounts/accounts.ts';
 import { defaultThrottleOptions, LoginThrottle, type ThrottleOptions } from '../accounts/login-throttle.ts';
 import { defaultScryptParams, type ScryptParams } from '../accounts/password-hash.ts';
 import { systemClock } from '../clock/system-clock.ts';
+import { SwitchboardError } from '../errors.ts';
 import { ConnectionLimiter } from '../limits/connection-limiter.ts';
 import { defaultLimits, type Limits } from '../limits/limits.ts';
 import { TokenBucket } from '../limits/token-bucket.ts';
@@ -38,6 +39,8 @@ export interface HubOptions {
 const MAIN_CHAT = '';
 /** How long a remote claim token is remembered after this node last held the name. */
 const CLAIM_MEMORY_MS = 60_000;
+/** At most one outage warning per interval, however many identifications are refused. */
+const OUTAGE_WARNING_INTERVAL_MS = 10_000;
 
 /**
  * The core of one gateway process: names, presence, rooms and routing for the sessions of every
@@ -66,6 +69,7 @@ export class Hub {
   readonly #claims = new Map<string, { token: number; at: number }>();
   readonly #stopSweeping: CancelTimer;
   #sessionCounter = 0;
+  #lastOutageWarning = Number.NEGATIVE_INFINITY;
 
   constructor(options: HubOptions) {
     this.nodeId = options.nodeId ?? randomUUID();
@@ -104,9 +108,10 @@ export class Hub {
     return new Session(this, `${this.#sessionCounter}`, protocol, address, sink);
   }
 
-  /** A message-rate limiter for one connection, with the configured rate and burst. */
+  /** The input-rate limiter of one connection: messages and bytes, with the configured rates and bursts. */
   rateLimiter(): TokenBucket {
-    return new TokenBucket(this.clock, this.limits.messagesPerSecond, this.limits.messageBurst);
+    const { messagesPerSecond, messageBurst, bytesPerSecond, byteBurst } = this.limits;
+    return new TokenBucket(this.clock, messagesPerSecond, messageBurst, bytesPerSecond, byteBurst);
   }
 
   get connectionCount(): number {
@@ -155,10 +160,18 @@ export class Hub {
 
   // ---- called by Session ---------------------------------------------------------------------
 
+  /**
+   * True when `name` has an account. Throws {@link SwitchboardError} `SERVICE_UNAVAILABLE` when
+   * the account store cannot answer, so adapters can refuse an identification as an outage.
+   */
+  isRegistered(name: Name): Promise<boolean> {
+    return this.#reach(this.accounts.exists(name));
+  }
+
   async claimGuest(session: Session, name: Name): Promise<ClaimResult> {
     if (session.name) return 'ALREADY_IDENTIFIED';
-    if (await this.accounts.exists(name)) return 'NAME_REGISTERED';
-    const token = await this.#presence.nextClaim(name.key);
+    if (await this.isRegistered(name)) return 'NAME_REGISTERED';
+    const token = await this.#reach(this.#presence.nextClaim(name.key));
     if (session.closed) return 'CONNECTION_CLOSED';
     if (session.name) return 'ALREADY_IDENTIFIED';
     const seen = this.#claims.get(name.key);
@@ -172,14 +185,14 @@ export class Hub {
   }
 
   async login(session: Session, name: Name, password: string): Promise<LoginResult> {
-    const result = await this.accounts.authenticate(name, password, session.address);
+    const result = await this.#reach(this.accounts.authenticate(name, password, session.address));
     if (result !== 'ok' || session.closed) return result;
     this.#bindRegistered(session, name);
     return result;
   }
 
   async register(session: Session, name: Name, password: string): Promise<boolean> {
-    const created = await this.accounts.register(name, password);
+    const created = await this.#reach(this.accounts.register(name, password));
     if (created && !session.closed) this.#bindRegistered(session, name);
     return created;
   }
@@ -352,6 +365,25 @@ export class Hub {
       } catch (error) {
         this.logger.error({ err: error, protocol: target.protocol }, 'delivery failed');
       }
+    }
+  }
+
+  /**
+   * A store or cluster call of an identification: its failure is an outage (Redis down, the
+   * disk gone), told to the client as "temporarily unavailable" and logged at warn level at most
+   * once per interval, not an internal error per attempt.
+   */
+  async #reach<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      this.stats.unavailableRefusals += 1;
+      const now = this.clock.now();
+      if (now - this.#lastOutageWarning >= OUTAGE_WARNING_INTERVAL_MS) {
+        this.#lastOutageWarning = now;
+        this.logger.warn({ err: error }, 'account store or cluster unreachable; identifications refused');
+      }
+      throw new SwitchboardError('SERVICE_UNAVAILABLE', undefined, error);
     }
   }
 

@@ -83,4 +83,63 @@ describe('TokenBucket', () => {
     expect(bucket.msUntilNext()).toBe(0);
     expect(bucket.take()).toBe(true);
   });
+
+  describe('the byte budget', () => {
+    it('lets messages through until their bytes spend the burst, then waits for the byte rate', () => {
+      const clock = new FakeClock();
+      const bucket = new TokenBucket(clock, 1000, 2000, 1000, 3000);
+      expect(bucket.take(1000)).toBe(true);
+      expect(bucket.take(1000)).toBe(true);
+      expect(bucket.take(1000)).toBe(true);
+      expect(bucket.exhausted).toBe(true);
+      expect(bucket.take(1)).toBe(false);
+      // 0 bytes left: one more byte of credit takes 1 ms at 1000 B/s.
+      expect(bucket.msUntilNext()).toBe(1);
+      clock.advance(1);
+      expect(bucket.take(1)).toBe(true);
+    });
+
+    it('lets one message larger than the whole burst through, then waits until its debt is paid', () => {
+      const clock = new FakeClock();
+      const bucket = new TokenBucket(clock, 1000, 2000, 1000, 100);
+      expect(bucket.take(10_100)).toBe(true);
+      expect(bucket.take(0)).toBe(false);
+      // 100 - 10_100 = -10_000 bytes: 10_001 ms until the balance is positive again.
+      expect(bucket.msUntilNext()).toBe(10_001);
+      clock.advance(10_000);
+      expect(bucket.take(0)).toBe(false);
+      clock.advance(1);
+      expect(bucket.take(0)).toBe(true);
+    });
+
+    it('counts bytes charged without a message (a frame still arriving)', () => {
+      const clock = new FakeClock();
+      const bucket = new TokenBucket(clock, 1000, 2000, 1000, 500);
+      bucket.charge(500);
+      expect(bucket.exhausted).toBe(true);
+      expect(bucket.take(0)).toBe(false);
+      clock.advance(2);
+      expect(bucket.exhausted).toBe(false);
+    });
+
+    it('keeps the long-run byte rate: 10 s at 1000 B/s lets the burst plus 10,000 bytes through', () => {
+      const clock = new FakeClock();
+      const bucket = new TokenBucket(clock, 1_000_000, 1_000_000, 1000, 500);
+      let bytes = 0;
+      for (let ms = 0; ms <= 10_000; ms += 1) {
+        while (bucket.take(10)) bytes += 10;
+        clock.advance(1);
+      }
+      expect(bytes).toBeGreaterThanOrEqual(500 + 10_000);
+      expect(bytes).toBeLessThanOrEqual(500 + 10_000 + 20);
+    });
+
+    it('without a byte rate only messages count', () => {
+      const bucket = new TokenBucket(new FakeClock(), 10, 3);
+      expect(bucket.take(1e12)).toBe(true);
+      expect(bucket.take(1e12)).toBe(true);
+      expect(bucket.take(1e12)).toBe(true);
+      expect(bucket.take(0)).toBe(false);
+    });
+  });
 });
