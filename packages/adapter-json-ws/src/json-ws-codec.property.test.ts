@@ -1,0 +1,173 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeClientFrame,
+  encodeChatStatusFrame,
+  encodeErrorFrame,
+  encodeReceiveMessageFrame,
+  isLongerThan,
+} from './json-ws-codec.ts';
+
+/** Properties of the json-ws codec over generated input, shrunk by fast-check on failure. */
+
+const RUNS = { numRuns: 500 };
+const LIMITS = { maxTextCodePoints: 16 };
+
+/** Any text, lone surrogates included (a WebSocket text frame cannot carry them, but the codec must not care). */
+const anyText = fc.string({
+  unit: fc.oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u)),
+  ),
+  maxLength: 40,
+});
+const wellFormed = fc.string({ unit: 'binary', maxLength: 40 });
+
+function expectDecoded(text: string) {
+  const result = decodeClientFrame(text, LIMITS);
+  if (!result.ok) {
+    expect(typeof result.error).toBe('string');
+    expect(result.error.length).toBeGreaterThan(0);
+    // An error frame echoes at most a clipped piece of the input.
+    expect(result.error.length).toBeLessThan(200);
+  }
+  return result;
+}
+
+describe('decodeClientFrame properties', () => {
+  it('answers any text with a frame or an error, never throwing', () => {
+    fc.assert(
+      fc.property(anyText, (text) => void expectDecoded(text)),
+      RUNS,
+    );
+  });
+
+  it('answers any JSON value, and any object with any "type" and "data", with a frame or an error', () => {
+    const type = fc.oneof(
+      fc.constantFrom('hello', 'recieve_status', 'send_message'),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const data = fc.oneof(
+      fc.record({ user: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }),
+      fc.record(
+        { text: fc.jsonValue({ maxDepth: 2 }), recievers: fc.jsonValue({ maxDepth: 2 }) },
+        { requiredKeys: [] },
+      ),
+      fc.jsonValue({ maxDepth: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.record({ type, data }, { requiredKeys: [] })), (value) => {
+        const result = expectDecoded(JSON.stringify(value));
+        if (result.ok) expect(['hello', 'recieve_status', 'send_message']).toContain(result.frame.type);
+      }),
+      RUNS,
+    );
+  });
+
+  it('answers deeply nested JSON in any field quickly, with an error', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.constantFrom('[', '{"a":'),
+        fc.constantFrom('user', 'text', 'recievers', 'type'),
+        (depth, open, field) => {
+          const close = open === '[' ? ']' : '}';
+          const nested = `${open.repeat(depth)}1${close.repeat(depth)}`;
+          const data = field === 'type' ? '{}' : `{"${field}":${nested}}`;
+          const frame =
+            field === 'type'
+              ? `{"type":${nested}}`
+              : `{"type":"${field === 'user' ? 'hello' : 'send_message'}","data":${data}}`;
+          const started = performance.now();
+          expect(expectDecoded(frame).ok).toBe(false);
+          expect(performance.now() - started).toBeLessThan(250);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('round-trips any hello and send_message a client can write', () => {
+    const recievers = fc.option(fc.array(wellFormed, { maxLength: 5 }), { nil: undefined });
+    fc.assert(
+      fc.property(wellFormed, wellFormed, recievers, (user, text, to) => {
+        expect(decodeClientFrame(JSON.stringify({ type: 'hello', data: { user } }), LIMITS)).toEqual({
+          ok: true,
+          frame: { type: 'hello', user },
+        });
+        fc.pre(!isLongerThan(text, LIMITS.maxTextCodePoints));
+        expect(
+          decodeClientFrame(JSON.stringify({ type: 'send_message', data: { text, recievers: to } }), LIMITS),
+        ).toEqual({
+          ok: true,
+          frame: { type: 'send_message', text, recievers: to },
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it('accepts a text of exactly the limit in code points and refuses limit + 1, astral characters included', () => {
+    const codePoint = fc.oneof(
+      fc.constantFrom('a', 'é', '🦊', '\ud800'),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.array(codePoint, { minLength: 41, maxLength: 41 }),
+        (max, points) => {
+          const frame = (n: number) =>
+            JSON.stringify({ type: 'send_message', data: { text: points.slice(0, n).join('') } });
+          const limits = { maxTextCodePoints: max };
+          expect(decodeClientFrame(frame(max), limits).ok).toBe(true);
+          expect(decodeClientFrame(frame(max + 1), limits)).toEqual({
+            ok: false,
+            error: `text is longer than ${max} characters; not sent`,
+          });
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe('isLongerThan properties', () => {
+  it('agrees with counting code points one by one', () => {
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 0, max: 45 }), (text, max) => {
+        expect(isLongerThan(text, max)).toBe([...text].length > max);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('json-ws encoders properties', () => {
+  it('write frames that parse back to what was given', () => {
+    fc.assert(
+      fc.property(
+        fc.array(wellFormed, { maxLength: 8 }),
+        wellFormed,
+        wellFormed,
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        (names, sender, text, timestamp) => {
+          expect(JSON.parse(encodeChatStatusFrame(names))).toEqual({
+            type: 'chat_status',
+            data: { active_clients: names },
+          });
+          expect(JSON.parse(encodeErrorFrame(text))).toEqual({ type: 'error', data: { message: text } });
+          expect(
+            JSON.parse(
+              encodeReceiveMessageFrame({ sender: { text: sender }, text, timestamp }).toString('utf8'),
+            ),
+          ).toEqual({
+            type: 'recieve_message',
+            data: { sender, timestamp: Math.floor(timestamp / 1000), text },
+          });
+        },
+      ),
+      RUNS,
+    );
+  });
+});

@@ -1,0 +1,149 @@
+import type { BusEvent } from '@switchboard/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BusFrameError, decodeBusFrame, encodeBusFrame, MAX_NODE_ID_BYTES } from './bus-codec.ts';
+
+/** Properties of the bus frame codec over generated events and bytes, shrunk by fast-check on failure. */
+
+const RUNS = { numRuns: 1000 };
+
+/** A name key: one char per byte of the name (latin1), any byte. */
+const nameKey = fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('latin1'));
+const text = fc.uint8Array({ maxLength: 80 }).map((bytes) => Buffer.from(bytes));
+const timestamp = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.double());
+const event: fc.Arbitrary<BusEvent> = fc.oneof(
+  fc.record({
+    kind: fc.constant('direct' as const),
+    to: fc.array(nameKey, { maxLength: 6 }),
+    sender: nameKey,
+    text,
+    timestamp,
+  }),
+  fc.record({
+    kind: fc.constant('broadcast' as const),
+    room: fc.option(fc.string({ unit: 'binary', maxLength: 20 }), { nil: null }),
+    sender: nameKey,
+    text,
+    timestamp,
+  }),
+  fc.record({ kind: fc.constant('claim' as const), name: nameKey, token: timestamp }),
+  fc.record({ kind: fc.constant('invalidate' as const), name: nameKey }),
+);
+const nodeId = fc
+  .string({ unit: 'binary', maxLength: 30 })
+  .filter((id) => Buffer.byteLength(id) <= MAX_NODE_ID_BYTES);
+
+/** Decodes, and proves any failure is the codec's own error, never a RangeError from reading past the end. */
+function decodeOrError(frame: Buffer) {
+  try {
+    return decodeBusFrame(frame);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BusFrameError);
+    return error as BusFrameError;
+  }
+}
+
+describe('bus frame properties', () => {
+  it('round-trips every event with its bytes, from any node id', () => {
+    fc.assert(
+      fc.property(nodeId, event, (node, original) => {
+        // Decoded out of a copy, so the test also proves the frame carries everything itself.
+        expect(decodeBusFrame(Buffer.from(encodeBusFrame(node, original)))).toEqual({
+          nodeId: node,
+          event: original,
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuses every truncation and every extension of a valid frame with a BusFrameError', () => {
+    fc.assert(
+      fc.property(
+        nodeId,
+        event,
+        fc.nat(),
+        fc.uint8Array({ minLength: 1, maxLength: 8 }),
+        (node, original, cut, extra) => {
+          const frame = encodeBusFrame(node, original);
+          expect(decodeOrError(frame.subarray(0, cut % frame.length))).toBeInstanceOf(BusFrameError);
+          expect(decodeOrError(Buffer.concat([frame, extra]))).toBeInstanceOf(BusFrameError);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('decodes or refuses any bytes with a BusFrameError, never another error', () => {
+    const kindFirst = fc
+      .tuple(fc.integer({ min: 0, max: 5 }), fc.uint8Array({ maxLength: 120 }))
+      .map(([kind, rest]) => Buffer.from([kind, ...rest]));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          kindFirst,
+          fc.uint8Array({ maxLength: 120 }).map((b) => Buffer.from(b)),
+        ),
+        (bytes) => void decodeOrError(bytes),
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses a huge recipient count before allocating for it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 0xffffffff }),
+        fc.uint8Array({ maxLength: 16 }),
+        (count, rest) => {
+          const head = encodeBusFrame('n', {
+            kind: 'direct',
+            to: [],
+            sender: 's',
+            text: Buffer.alloc(0),
+            timestamp: 0,
+          });
+          // Kind, node id, sender and timestamp, then the bogus count.
+          const frame = Buffer.concat([
+            head.subarray(0, 2 + 1 + 2 + 1 + 8),
+            Buffer.from([count >>> 24, count >>> 16, count >>> 8, count].map((b) => b & 0xff)),
+            rest,
+          ]);
+          fc.pre(count * 2 > rest.length);
+          const result = decodeOrError(frame);
+          expect(result).toBeInstanceOf(BusFrameError);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('takes a node id of exactly 255 bytes and refuses 256, and names up to 65535 bytes', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('a', 'é', '€', '🦊'), (unit) => {
+        const size = Buffer.byteLength(unit);
+        const node = unit.repeat(Math.floor(MAX_NODE_ID_BYTES / size)) + 'a'.repeat(MAX_NODE_ID_BYTES % size);
+        const claim: BusEvent = { kind: 'claim', name: 'x', token: 1 };
+        expect(decodeBusFrame(encodeBusFrame(node, claim)).nodeId).toBe(node);
+        expect(() => encodeBusFrame(`${node}a`, claim)).toThrow(RangeError);
+      }),
+      { numRuns: 20 },
+    );
+    const longest = 'n'.repeat(0xffff);
+    expect(decodeBusFrame(encodeBusFrame('a', { kind: 'invalidate', name: longest })).event).toEqual({
+      kind: 'invalidate',
+      name: longest,
+    });
+    expect(() => encodeBusFrame('a', { kind: 'invalidate', name: `${longest}n` })).toThrow(RangeError);
+    const room = 'r'.repeat(0xffff);
+    const broadcast: BusEvent = {
+      kind: 'broadcast',
+      room,
+      sender: 's',
+      text: Buffer.from('t'),
+      timestamp: 1,
+    };
+    expect(decodeBusFrame(encodeBusFrame('a', broadcast)).event).toEqual(broadcast);
+    expect(() => encodeBusFrame('a', { ...broadcast, room: `${room}r` })).toThrow(RangeError);
+  });
+});
