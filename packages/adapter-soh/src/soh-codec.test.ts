@@ -154,6 +154,51 @@ describe('SohFieldDecoder limit', () => {
   });
 });
 
+describe('SohFieldDecoder.next: one field at a time', () => {
+  it('reads fields one by one, saying where the chunk continues, and leaves the rest undecoded', () => {
+    const decoder = new SohFieldDecoder();
+    const chunk = bytes('alice\x01\x01bob\x01ta');
+    expect(decoder.next(chunk, 0)?.toString('latin1')).toBe('alice');
+    expect(decoder.offset).toBe(6);
+    expect(decoder.next(chunk, decoder.offset)?.toString('latin1')).toBe('');
+    expect(decoder.offset).toBe(7);
+    // Stopping here holds nothing: the rest of the chunk is the caller's, undecoded.
+    expect(decoder.pendingBytes).toBe(0);
+    expect(decoder.next(chunk, decoder.offset)?.toString('latin1')).toBe('bob');
+    expect(decoder.next(chunk, decoder.offset)).toBeNull();
+    expect(decoder.offset).toBe(chunk.length);
+    expect(decoder.pendingBytes).toBe(2);
+    expect(decoder.next(bytes('il\x01'), 0)?.toString('latin1')).toBe('tail');
+  });
+
+  it('gives the same fields as push for a stream read field by field at every split', () => {
+    const stream = bytes('alice\x01bob\x01hi\x00\xff there\x01\x01x\x01tail');
+    for (let cut = 0; cut <= stream.length; cut += 1) {
+      const decoder = new SohFieldDecoder();
+      const fields: string[] = [];
+      for (const chunk of [stream.subarray(0, cut), stream.subarray(cut)]) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          const field = decoder.next(chunk, offset);
+          offset = decoder.offset;
+          if (field) fields.push(field.toString('latin1'));
+        }
+      }
+      expect(fields, `cut at ${cut}`).toEqual(['alice', 'bob', 'hi\x00\xff there', '', 'x']);
+    }
+  });
+
+  it('fails on a field over the limit and then returns nothing, consuming the chunk', () => {
+    const decoder = new SohFieldDecoder(3);
+    const chunk = bytes('abc\x01abcd\x01ab\x01');
+    expect(decoder.next(chunk, 0)?.toString('latin1')).toBe('abc');
+    expect(decoder.next(chunk, decoder.offset)).toBeNull();
+    expect(decoder.failed).toBe(true);
+    expect(decoder.offset).toBe(chunk.length);
+    expect(decoder.next(bytes('a\x01'), 0)).toBeNull();
+  });
+});
+
 describe('encodeSohDelivery', () => {
   it('writes SENDER 0x01 TEXT 0x01 with the bytes untouched', () => {
     const sender = Buffer.from([0xff, 0x00, 0x80, 0x41]);

@@ -17,6 +17,7 @@ export class SohFieldDecoder {
   /** Pieces of the field not yet ended, copied out of their chunks only when it ends. */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  #offset = 0;
   #failed = false;
 
   constructor(maxFieldBytes: number = DEFAULT_MAX_FIELD_BYTES) {
@@ -33,26 +34,49 @@ export class SohFieldDecoder {
     return this.#pendingBytes;
   }
 
+  /** Where the chunk given to the last {@link next} continues; its length once it is used up. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /**
+   * Reads the one field of `chunk` that starts at `offset`, so a caller can handle fields as they
+   * come and stop at any point (keeping the rest of the chunk undecoded). Returns the field, or null
+   * when the chunk ends before the field does (the rest is then held as its start) or a field went
+   * over the limit ({@link failed} turns true). {@link offset} tells where the chunk continues.
+   * A field that lies wholly inside the chunk is a view of it, not a copy.
+   */
+  next(chunk: Buffer, offset = 0): Buffer | null {
+    if (this.#failed) {
+      this.#offset = chunk.length;
+      return null;
+    }
+    const end = chunk.indexOf(SOH, offset);
+    if (end === -1) {
+      this.#offset = chunk.length;
+      const rest = chunk.length - offset;
+      if (rest <= 0) return null;
+      if (this.#pendingBytes + rest > this.#maxFieldBytes) return this.#fail(chunk);
+      this.#pending.push(chunk.subarray(offset));
+      this.#pendingBytes += rest;
+      return null;
+    }
+    if (this.#pendingBytes + end - offset > this.#maxFieldBytes) return this.#fail(chunk);
+    this.#offset = end + 1;
+    return this.#finishField(chunk.subarray(offset, end));
+  }
+
   /**
    * Feeds one chunk and returns the fields it ends, in order. When a field goes over the limit,
    * the fields ended before it are still returned and {@link failed} turns true.
-   * A field that lies wholly inside the chunk is a view of it, not a copy.
    */
   push(chunk: Buffer): Buffer[] {
     const fields: Buffer[] = [];
-    if (this.#failed) return fields;
-    let start = 0;
-    let end = chunk.indexOf(SOH);
-    while (end !== -1) {
-      if (this.#pendingBytes + end - start > this.#maxFieldBytes) return this.#fail(fields);
-      fields.push(this.#finishField(chunk.subarray(start, end)));
-      start = end + 1;
-      end = chunk.indexOf(SOH, start);
-    }
-    if (start < chunk.length) {
-      if (this.#pendingBytes + chunk.length - start > this.#maxFieldBytes) return this.#fail(fields);
-      this.#pending.push(chunk.subarray(start));
-      this.#pendingBytes += chunk.length - start;
+    let offset = 0;
+    while (offset < chunk.length && !this.#failed) {
+      const field = this.next(chunk, offset);
+      offset = this.#offset;
+      if (field !== null) fields.push(field);
     }
     return fields;
   }
@@ -66,11 +90,12 @@ export class SohFieldDecoder {
     return field;
   }
 
-  #fail(fields: Buffer[]): Buffer[] {
+  #fail(chunk: Buffer): null {
     this.#failed = true;
+    this.#offset = chunk.length;
     this.#pending = [];
     this.#pendingBytes = 0;
-    return fields;
+    return null;
   }
 }
 
