@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { defaultEdge, type Edge } from '../edge/edge.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Logger } from '../ports/logger.ts';
 
@@ -11,6 +12,12 @@ export interface AdapterStartContext<Options> {
   port: number;
   /** The adapter's own settings, already validated by its `optionsSchema`. */
   options: Options;
+  /**
+   * Where the adapter gets its listener and its clients' addresses (TLS, PROXY protocol,
+   * forwarded headers, descriptor exhaustion). Absent: plain listeners, no trusted proxies
+   * ({@link defaultEdge}).
+   */
+  edge?: Edge;
 }
 
 export interface RunningAdapter {
@@ -32,6 +39,11 @@ export interface AdapterDefinition<Options = unknown> {
   readonly defaultPort: number;
   readonly optionsSchema: z.ZodType<Options>;
   start(context: AdapterStartContext<Options>): Promise<RunningAdapter>;
+}
+
+/** The context's edge, or plain listeners without trusted proxies when it has none. */
+export function edgeOf(context: AdapterStartContext<unknown>): Edge {
+  return context.edge ?? defaultEdge(context.logger);
 }
 
 /** Keeps the options type of an adapter definition while checking its shape. */
