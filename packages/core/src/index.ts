@@ -11,9 +11,32 @@ export {
   type AdapterDefinition,
   type AdapterStartContext,
   defineAdapter,
+  edgeOf,
   type RunningAdapter,
 } from './adapter/adapter.ts';
 export { systemClock } from './clock/system-clock.ts';
+export { CidrError, CidrSet, parseCidr } from './edge/cidr.ts';
+export { descriptorSoftLimit, maxConnectionsForDescriptors } from './edge/descriptor-limit.ts';
+export {
+  DEFAULT_PREAMBLE_TIMEOUT_MS,
+  defaultEdge,
+  type Edge,
+  type EdgeOptions,
+  EdgeRuntime,
+} from './edge/edge.ts';
+export { forwardedClientAddress } from './edge/forwarded.ts';
+export { normalizeAddress } from './edge/ip-address.ts';
+export {
+  encodeProxyV1,
+  encodeProxyV2,
+  PROXY_V1_MAX_BYTES,
+  PROXY_V2_MAX_BYTES,
+  type ProxiedAddress,
+  type ProxyHeader,
+  parseProxyHeader,
+} from './edge/proxy-protocol.ts';
+export type { TcpConnectionHandler, TcpListener, TcpListenOptions } from './edge/tcp-listener.ts';
+export type { TlsFiles } from './edge/tls-certificate.ts';
 export {
   type ErrorCode,
   errorCatalog,

@@ -24,3 +24,4 @@ export {
   type StoreFixture,
 } from './store-contract.ts';
 export { createTestHub, fastScrypt, type TestHubOptions } from './test-hub.ts';
+export { selfSignedCertificate } from '../edge/self-signed.ts';
