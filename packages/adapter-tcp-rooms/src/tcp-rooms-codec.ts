@@ -35,21 +35,33 @@ export class LineSplitter {
     const bytes = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.feed(bytes, 0, handler, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Feeds `bytes` from `start` until `maxEvents` lines (or too-long reports) were found, and
+   * returns where it stopped: `bytes.length` once everything is taken. A caller that has no
+   * room for more lines keeps the rest as raw bytes, so decoded input never piles up.
+   */
+  feed(bytes: Buffer, start: number, handler: LineHandler, maxEvents: number): number {
     const length = bytes.length;
-    let start = 0;
-    while (start < length) {
+    let events = 0;
+    while (start < length && events < maxEvents) {
       const newline = bytes.indexOf(LF, start);
       if (this.#skipping) {
-        if (newline === -1) return;
+        if (newline === -1) return length;
         this.#skipping = false;
       } else if (newline === -1) {
+        // Keeps the tail, or reports it too long: at most one event, and all is taken.
         this.#keep(bytes, start, length, handler);
-        return;
+        return length;
       } else {
         this.#complete(bytes, start, newline, handler);
+        events += 1;
       }
       start = newline + 1;
     }
+    return start;
   }
 
   /** True while an unfinished line is held (what EOF would cut off). */

@@ -1,11 +1,12 @@
 import type { Socket } from 'node:net';
-import type {
-  CancelTimer,
-  ChatMessage,
-  CoarseTimer,
-  Session,
-  SessionSink,
-  TokenBucket,
+import {
+  type CancelTimer,
+  type ChatMessage,
+  type CoarseTimer,
+  isServiceUnavailable,
+  type Session,
+  type SessionSink,
+  type TokenBucket,
 } from '@switchboard/core';
 import { type LineHandler, LineSplitter } from './tcp-rooms-codec.ts';
 import { ChatCommands } from './tcp-rooms-commands.ts';
@@ -13,12 +14,20 @@ import type { LineMode, TcpRoomsContext, TcpRoomsLink } from './tcp-rooms-link.t
 import { LoginDialogue } from './tcp-rooms-login.ts';
 import { replies } from './tcp-rooms-replies.ts';
 
-/** Marks an over-long line in the queue (it is answered, never executed). */
+/** Marks an over-long line (it is answered, never executed). */
 const TOO_LONG = Symbol('too long');
-type QueuedLine = string | typeof TOO_LONG;
+type FoundLine = string | typeof TOO_LONG;
 
-/** Lines waiting behind an async command before reading stops; a flood can't grow memory. */
-const MAX_QUEUED_LINES = 64;
+/**
+ * Lines run in one go before the connection yields to the others: commands that answer at once
+ * (or from a store that resolves in a microtask) cannot hold the event loop for a whole burst.
+ */
+const LINES_PER_TURN = 64;
+/**
+ * Answers queued for a client that does not read them, beyond which its input waits: replies
+ * cannot pile up for it (an empty line in the dialogue costs 1 byte and answers 44).
+ */
+const REPLY_BACKLOG_BYTES = 64 * 1024;
 /** How long a closed-by-us connection may linger before it is destroyed. */
 const END_GRACE_MS = 2_000;
 
@@ -26,8 +35,13 @@ const END_GRACE_MS = 2_000;
 const closedMode: LineMode = { line() {}, tooLong() {} };
 
 /**
- * One tcp-rooms client: bytes → lines → a queue processed strictly in order by the current
- * mode (login dialogue, then chat), and chat messages from the hub → one write per line.
+ * One tcp-rooms client: bytes → lines, run strictly in order by the current mode (login
+ * dialogue, then chat), and chat messages from the hub → one write per line.
+ *
+ * Input is decoded one line at a time, only when that line can run: while a command waits (a
+ * store, a password check), while over the rate, while the client leaves its answers unread, or
+ * after a turn's share of lines, the rest stays raw (one socket read at most) and the socket is
+ * paused. So nothing decoded piles up, and once the connection closes nothing of it runs.
  */
 export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandler {
   readonly context: TcpRoomsContext;
@@ -37,13 +51,21 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   readonly #bucket: TokenBucket;
   readonly #closed: Promise<void>;
   #mode: LineMode = closedMode;
-  readonly #queue: QueuedLine[] = [];
-  #head = 0;
+  /** The socket read being worked through, from `#offset`; null once all of it is split. */
+  #unread: Buffer | null = null;
+  #offset = 0;
+  /** What the splitter just found: it is asked for one line at a time. */
+  #found: FoundLine | null = null;
+  /** A command is waiting for its answer: the next line waits for it. */
   #busy = false;
+  #linesThisTurn = 0;
   #inputEnded = false;
   #ending = false;
-  /** Set while the connection is over its message rate: nothing is read or run until it fires. */
+  /** Set while the connection is over its rate: nothing is read or run until it fires. */
   #rateTimer: CancelTimer | null = null;
+  #waitingForDrain = false;
+  #yielded: NodeJS.Immediate | null = null;
+  #loginTimer: CoarseTimer | null;
   #graceTimer: CoarseTimer | null = null;
 
   constructor(socket: Socket, session: Session, context: TcpRoomsContext) {
@@ -58,6 +80,10 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
     socket.on('end', () => this.#onInputEnd());
     socket.on('error', (error) => context.logger.debug({ err: error }, 'tcp-rooms socket error'));
     socket.on('close', () => this.#onClose());
+    // From the connection on, not per prompt: answering prompts wrongly cannot hold a slot forever.
+    this.#loginTimer = context.hub.timers.schedule(context.options.loginTimeoutMs, () =>
+      this.hangUp(replies.loginTimedOut),
+    );
     const dialogue = new LoginDialogue(this);
     this.#mode = dialogue;
     dialogue.start();
@@ -85,7 +111,10 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   }
 
   enterChat(): void {
-    if (!this.#ending) this.#mode = new ChatCommands(this);
+    if (this.#ending) return;
+    this.#loginTimer?.cancel();
+    this.#loginTimer = null;
+    this.#mode = new ChatCommands(this);
   }
 
   // ---- SessionSink -------------------------------------------------------------------------------
@@ -99,14 +128,14 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
     this.#end();
   }
 
-  // ---- LineHandler (from the splitter) ------------------------------------------------------------
+  // ---- LineHandler (from the splitter, one line per feed) ---------------------------------------
 
   line(text: string): void {
-    this.#enqueue(text);
+    this.#found = text;
   }
 
   tooLong(): void {
-    this.#enqueue(TOO_LONG);
+    this.#found = TOO_LONG;
   }
 
   /** Graceful stop of the server: tell the client, then close. */
@@ -116,92 +145,135 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   }
 
   destroy(): void {
-    this.#ending = true;
-    this.#session.close();
+    this.#stop();
     this.#socket.destroy();
   }
 
   // ---- input -------------------------------------------------------------------------------------
 
   #onData(chunk: Buffer): void {
+    // A closing connection keeps reading (and ignoring) input so the client's EOF is seen.
     if (this.#ending) return;
-    this.#splitter.push(chunk, this);
-    this.#updateReading();
+    if (this.#unread === null) {
+      this.#unread = chunk;
+    } else {
+      // Not expected (the socket is paused while bytes are left), but never lose a byte.
+      this.#unread = Buffer.concat([this.#unread.subarray(this.#offset), chunk]);
+    }
+    this.#offset = 0;
+    this.#linesThisTurn = 0;
+    this.#pump();
   }
 
-  #enqueue(item: QueuedLine): void {
-    if (this.#ending) return;
-    this.#queue.push(item);
-    if (!this.#busy && this.#rateTimer === null) this.#drain();
-  }
-
-  /**
-   * Runs queued lines in order, one token of the rate limit each; an async line holds the rest
-   * back until it settles.
-   */
-  #drain(): void {
-    while (!this.#busy && this.#rateTimer === null && this.#head < this.#queue.length) {
-      if (!this.#bucket.take()) {
+  /** Splits and runs lines until one waits, a limit says stop, or the read is used up. */
+  #pump(): void {
+    while (!this.#ending && !this.#busy && !this.#waiting) {
+      const unread = this.#unread;
+      if (unread === null) {
+        this.#readMore();
+        return;
+      }
+      if (this.#bucket.exhausted) {
         this.#waitForRate();
         return;
       }
-      const item = this.#queue[this.#head]!;
-      this.#head += 1;
-      let pending: void | Promise<void>;
-      try {
-        pending = item === TOO_LONG ? this.#mode.tooLong() : this.#mode.line(item);
-      } catch (error) {
+      if (this.#linesThisTurn >= LINES_PER_TURN) {
+        this.#yieldTurn();
+        return;
+      }
+      if (this.#socket.writableLength > REPLY_BACKLOG_BYTES) {
+        this.#waitForDrain();
+        return;
+      }
+      const start = this.#offset;
+      const end = this.#splitter.feed(unread, start, this, 1);
+      if (end >= unread.length) this.#unread = null;
+      else this.#offset = end;
+      const found = this.#found;
+      if (found === null) {
+        // Part of a line (or of one too long): its bytes count against the rate all the same.
+        this.#bucket.charge(end - start);
+        continue;
+      }
+      this.#found = null;
+      this.#bucket.take(end - start);
+      this.#linesThisTurn += 1;
+      this.#run(found);
+    }
+  }
+
+  get #waiting(): boolean {
+    return this.#rateTimer !== null || this.#waitingForDrain || this.#yielded !== null;
+  }
+
+  #run(found: FoundLine): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = found === TOO_LONG ? this.#mode.tooLong() : this.#mode.line(found);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (!pending) return;
+    this.#busy = true;
+    this.#socket.pause();
+    pending.then(
+      () => {
+        this.#busy = false;
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#busy = false;
         this.#fail(error);
-        return;
-      }
-      if (pending) {
-        this.#busy = true;
-        pending.then(
-          () => {
-            this.#busy = false;
-            this.#drain();
-          },
-          (error: unknown) => this.#fail(error),
-        );
-        return;
-      }
-    }
-    if (this.#head > 0 && this.#head >= this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    }
-    if (this.#inputEnded && this.#queue.length === 0) this.#end();
-    else this.#updateReading();
+      },
+    );
+  }
+
+  /** Everything read has run: read on, or close once the client has said all it will. */
+  #readMore(): void {
+    if (this.#inputEnded) this.#end();
+    else if (this.#socket.isPaused()) this.#socket.resume();
   }
 
   #onInputEnd(): void {
-    // The client sent everything it will send: answer what is queued, then close our side.
+    // The client sent everything it will send: answer what is left, then close our side.
     this.#inputEnded = true;
-    if (!this.#busy && this.#head >= this.#queue.length) this.#end();
+    this.#pump();
   }
 
-  /**
-   * Over the rate limit: stop reading until a token is due. The lines already read wait in the
-   * queue (at most one socket read's worth), so nothing is lost and the rate holds exactly.
-   */
+  /** Over the rate (messages or bytes): stop reading until it is back under. Nothing is lost. */
   #waitForRate(): void {
     this.context.hub.stats.rateLimited += 1;
     this.#socket.pause();
     this.#rateTimer = this.context.hub.clock.setTimeout(
       () => {
         this.#rateTimer = null;
-        this.#drain();
+        this.#linesThisTurn = 0;
+        this.#pump();
       },
       Math.max(1, this.#bucket.msUntilNext()),
     );
   }
 
-  #updateReading(): void {
-    // A closing connection keeps reading (and ignoring) input so the client's EOF is seen.
-    if (this.#ending) return;
-    const stop = this.#rateTimer !== null || this.#queue.length - this.#head >= MAX_QUEUED_LINES;
-    if (stop) this.#socket.pause();
-    else if (this.#socket.isPaused()) this.#socket.resume();
+  /** The client does not read its answers: its next lines wait until it does. */
+  #waitForDrain(): void {
+    this.#waitingForDrain = true;
+    this.#socket.pause();
+    this.#socket.once('drain', () => {
+      this.#waitingForDrain = false;
+      this.#linesThisTurn = 0;
+      this.#pump();
+    });
+  }
+
+  /** This connection had its share of the turn: the others are served before it goes on. */
+  #yieldTurn(): void {
+    this.#socket.pause();
+    this.#yielded = setImmediate(() => {
+      this.#yielded = null;
+      this.#linesThisTurn = 0;
+      this.#pump();
+    });
   }
 
   // ---- output and closing -----------------------------------------------------------------------
@@ -217,27 +289,43 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   }
 
   #fail(error: unknown): void {
+    // A store or cluster outage: the hub warns once per interval; the client is told plainly.
+    if (isServiceUnavailable(error)) {
+      this.hangUp(replies.serviceUnavailable);
+      return;
+    }
     this.context.logger.error({ err: error }, 'tcp-rooms command failed');
     this.hangUp(replies.serverError);
   }
 
   #end(): void {
     if (this.#ending) return;
-    this.#ending = true;
-    this.#mode = closedMode;
-    this.#queue.length = 0;
-    this.#head = 0;
-    this.#session.close();
+    this.#stop();
     this.#socket.end();
     this.#socket.resume();
     this.#graceTimer = this.context.hub.timers.schedule(END_GRACE_MS, () => this.#socket.destroy());
   }
 
-  #onClose(): void {
+  /**
+   * From here on nothing the client sent runs or counts: what was read and not yet run is
+   * dropped, and a command still waiting for its answer finds the connection closing.
+   */
+  #stop(): void {
     this.#ending = true;
+    this.#mode = closedMode;
+    this.#unread = null;
+    this.#found = null;
     this.#rateTimer?.();
     this.#rateTimer = null;
-    this.#graceTimer?.cancel();
+    if (this.#yielded) clearImmediate(this.#yielded);
+    this.#yielded = null;
+    this.#loginTimer?.cancel();
+    this.#loginTimer = null;
     this.#session.close();
+  }
+
+  #onClose(): void {
+    this.#stop();
+    this.#graceTimer?.cancel();
   }
 }

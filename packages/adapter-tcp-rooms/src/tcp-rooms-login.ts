@@ -2,9 +2,10 @@ import { checkTextName, Name } from '@switchboard/core';
 import type { LineMode, TcpRoomsLink } from './tcp-rooms-link.ts';
 import { badNickname, registered, replies, welcomeBack } from './tcp-rooms-replies.ts';
 
-type Step = 'nickname' | 'password' | 'new-password' | 'repeat-password';
+/** `done`: logged in or signed up; the dialogue takes no more lines, whatever else happens. */
+type Step = 'nickname' | 'password' | 'new-password' | 'repeat-password' | 'done';
 
-const prompts: Record<Step, string> = {
+const prompts: Record<Exclude<Step, 'done'>, string> = {
   nickname: replies.enterNickname,
   password: replies.password,
   'new-password': replies.newNickname,
@@ -41,15 +42,18 @@ export class LoginDialogue implements LineMode {
         return this.#onNewPassword(text);
       case 'repeat-password':
         return this.#onRepeatedPassword(text);
+      case 'done':
+        return;
     }
   }
 
   tooLong(): void {
+    if (this.#step === 'done') return;
     this.#link.say(replies.lineTooLong);
     this.#ask(this.#step);
   }
 
-  #ask(step: Step): void {
+  #ask(step: Exclude<Step, 'done'>): void {
     this.#step = step;
     this.#link.say(prompts[step]);
   }
@@ -62,7 +66,7 @@ export class LoginDialogue implements LineMode {
       return;
     }
     const name = Name.fromText(text);
-    const known = await this.#link.context.hub.accounts.exists(name);
+    const known = await this.#link.context.hub.isRegistered(name);
     // A nickname with a space could not be named by `/msg NICK TEXT`; known ones may still log in.
     if (!known && text.includes(' ')) {
       this.#link.say(replies.nicknameWithSpace);
@@ -78,6 +82,8 @@ export class LoginDialogue implements LineMode {
     const result = await this.#link.session.login(this.#name!, password);
     switch (result) {
       case 'ok':
+        // Even if the connection is closing meanwhile, no later line is taken as a password.
+        this.#step = 'done';
         this.#link.enterChat();
         this.#link.say(welcomeBack(this.#nickname));
         return;
@@ -114,6 +120,7 @@ export class LoginDialogue implements LineMode {
       return;
     }
     if (await this.#link.session.register(this.#name!, password)) {
+      this.#step = 'done';
       this.#link.enterChat();
       this.#link.say(registered(this.#nickname));
       return;

@@ -14,6 +14,7 @@ describe('tcpRoomsAdapter definition', () => {
       timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       logChat: true,
       maxSignupAttempts: 3,
+      loginTimeoutMs: 60_000,
     });
   });
 
@@ -34,5 +35,7 @@ describe('tcpRoomsAdapter definition', () => {
     expect(tcpRoomsOptionsSchema.safeParse({ maxLineBytes: 1.5 }).success).toBe(false);
     expect(tcpRoomsOptionsSchema.safeParse({ maxSignupAttempts: 0 }).success).toBe(false);
     expect(tcpRoomsOptionsSchema.safeParse({ logChat: 'yes' }).success).toBe(false);
+    expect(tcpRoomsOptionsSchema.safeParse({ loginTimeoutMs: 0 }).success).toBe(false);
+    expect(tcpRoomsOptionsSchema.safeParse({ loginTimeoutMs: 2.5 }).success).toBe(false);
   });
 });

@@ -24,6 +24,16 @@ export const tcpRoomsOptionsSchema = z.object({
   logChat: z.boolean().default(true),
   /** Password mismatches during one sign-up before the connection is closed. */
   maxSignupAttempts: z.number().int().min(1).max(100).default(3),
+  /**
+   * Time from connecting to being logged in or signed up, after which the client is told and
+   * closed: long enough for a human to type a nickname and a password twice.
+   */
+  loginTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60 * 60_000)
+    .default(60_000),
 });
 
 export type TcpRoomsOptions = z.infer<typeof tcpRoomsOptionsSchema>;

@@ -26,6 +26,8 @@ export const replies = {
   shuttingDown: 'Server is shutting down.',
   tooManyConnections: 'Too many connections.',
   serverError: 'Server error. Please try again later.',
+  serviceUnavailable: 'Service temporarily unavailable. Please try again later.',
+  loginTimedOut: 'Login timed out.',
   help: [
     'Commands:',
     '/create ROOM - create a private room and move into it',
