@@ -24,6 +24,8 @@ export class InboundFlow<Frame> {
   readonly #handle: (frame: Frame) => Promise<void> | undefined;
   readonly #onError: (error: unknown) => void;
   readonly #queue: Frame[] = [];
+  /** The wire size of each queued frame, counted against the byte rate when its turn comes. */
+  readonly #queueBytes: number[] = [];
   #busy = false;
   #rateHold: CancelTimer | null = null;
   #paused = false;
@@ -42,17 +44,20 @@ export class InboundFlow<Frame> {
     this.#onError = onError;
   }
 
-  /** A data frame arrived: handle it now, or after the frames before it. */
-  push(frame: Frame): void {
+  /**
+   * A data frame of `bytes` payload bytes arrived: handle it now, or after the frames before it.
+   * Its bytes count against the byte rate, so big frames slow a client as many small ones do.
+   */
+  push(frame: Frame, bytes = 0): void {
     if (this.#stopped) return;
     if (this.#busy || this.#rateHold !== null || this.#queue.length > 0) {
-      this.#queue.push(frame);
+      this.#enqueue(frame, bytes);
       return;
     }
     // The common case: nothing pending, so no queueing at all.
-    if (this.#bucket.take()) this.#run(frame);
+    if (this.#bucket.take(bytes)) this.#run(frame);
     else {
-      this.#queue.push(frame);
+      this.#enqueue(frame, bytes);
       this.#holdForRate();
     }
   }
@@ -61,8 +66,8 @@ export class InboundFlow<Frame> {
    * A control frame arrived (already answered by \`ws\`): it takes from the rate budget too, so a
    * ping flood is slowed like any other.
    */
-  countControlFrame(): void {
-    if (this.#stopped || this.#bucket.take()) return;
+  countControlFrame(bytes = 0): void {
+    if (this.#stopped || this.#bucket.take(bytes)) return;
     if (this.#rateHold === null) this.#holdForRate();
   }
 
@@ -75,8 +80,14 @@ export class InboundFlow<Frame> {
   stop(): void {
     this.#stopped = true;
     this.#queue.length = 0;
+    this.#queueBytes.length = 0;
     this.#rateHold?.();
     this.#rateHold = null;
+  }
+
+  #enqueue(frame: Frame, bytes: number): void {
+    this.#queue.push(frame);
+    this.#queueBytes.push(bytes);
   }
 
   #run(frame: Frame): void {
@@ -104,10 +115,11 @@ export class InboundFlow<Frame> {
   /** Handles queued frames while there is budget and no answer pending. */
   #pump(): void {
     while (!this.#busy && this.#rateHold === null && !this.#stopped && this.#queue.length > 0) {
-      if (!this.#bucket.take()) {
+      if (!this.#bucket.take(this.#queueBytes[0])) {
         this.#holdForRate();
         return;
       }
+      this.#queueBytes.shift();
       this.#run(this.#queue.shift()!);
     }
     this.#updatePause();

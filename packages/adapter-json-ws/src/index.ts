@@ -3,24 +3,29 @@ import { startJsonWs } from './json-ws-adapter.ts';
 import { type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 
 export { InboundFlow, type PausableSocket } from './inbound-flow.ts';
-export { answerChatFrame, jsonWsErrors, notActiveError } from './json-ws-chat.ts';
+export { answerChatFrame, jsonWsErrors, MAX_NAMED_IN_ERROR, notActiveError } from './json-ws-chat.ts';
 export {
   type ClientFrame,
+  DEFAULT_MAX_RECIPIENTS,
   type DecodeLimits,
   type DecodeResult,
   decodeClientFrame,
   encodeChatStatusFrame,
   encodeErrorFrame,
   encodeReceiveMessageFrame,
+  frameLength,
   frameText,
   type HelloFrame,
   isLongerThan,
+  largestFrameBytes,
+  MAX_NESTING,
+  nestsDeeperThan,
   type ReceivedMessage,
   type ReceiveStatusFrame,
   type SendMessageFrame,
 } from './json-ws-codec.ts';
 export { closeCodes } from './json-ws-connection.ts';
-export { type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
+export { frameLimit, type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 export { sendFrame } from './send-frame.ts';
 
 /** JSON chat over WebSocket (SPEC §2, seed 000). */

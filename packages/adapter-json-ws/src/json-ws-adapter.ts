@@ -7,7 +7,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { jsonWsErrors } from './json-ws-chat.ts';
 import { encodeErrorFrame } from './json-ws-codec.ts';
 import { closeCodes, JsonWsConnection } from './json-ws-connection.ts';
-import type { JsonWsOptions } from './json-ws-options.ts';
+import { frameLimit, type JsonWsOptions } from './json-ws-options.ts';
 import { loadWebPage, serveWebPage } from './web-page.ts';
 
 /** How long shutdown waits for clients to answer the close frame before cutting them off. */
@@ -33,7 +33,7 @@ export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): 
   const wss = new WebSocketServer({
     server,
     perMessageDeflate: false,
-    maxPayload: options.maxFrameBytes,
+    maxPayload: frameLimit(options),
     clientTracking: false,
   });
   wss.on('error', (error) => logger.error({ err: error }, 'json-ws server error'));

@@ -8,10 +8,19 @@ export const jsonWsErrors = {
   emptyRecievers: 'recievers is empty; leave it out to send to everyone',
   shuttingDown: 'server shutting down',
   internal: 'internal server error',
+  unavailable: errorMessage('SERVICE_UNAVAILABLE'),
 } as const;
 
+/** At most this many names in a "not active" error, so its size does not grow with the list. */
+export const MAX_NAMED_IN_ERROR = 20;
+
 export function notActiveError(names: readonly Name[]): string {
-  return `not active, message not delivered to: ${names.map((name) => name.text).join(', ')}`;
+  const named = names
+    .slice(0, MAX_NAMED_IN_ERROR)
+    .map((name) => name.text)
+    .join(', ');
+  const more = names.length - MAX_NAMED_IN_ERROR;
+  return `not active, message not delivered to: ${named}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /**

@@ -1,11 +1,15 @@
 import { ChatMessage, Name } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_MAX_RECIPIENTS,
   decodeClientFrame,
   encodeChatStatusFrame,
   encodeErrorFrame,
   encodeReceiveMessageFrame,
   isLongerThan,
+  largestFrameBytes,
+  MAX_NESTING,
+  nestsDeeperThan,
 } from './json-ws-codec.ts';
 
 const limits = { maxTextCodePoints: 10 };
@@ -91,9 +95,49 @@ describe('decodeClientFrame', () => {
   it('refuses deeply nested values where a string belongs, without throwing', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     expect(errorOf(`{"type":"send_message","data":{"text":${deep}}}`)).toBe(
-      'invalid send_message: data.text must be a string',
+      'invalid JSON: nested deeper than 8 levels',
     );
     expect(() => decode(`{"a":${deep}}`)).not.toThrow();
+    // Shallow enough, a value of the wrong kind is named as before.
+    expect(errorOf('{"type":"send_message","data":{"text":[[[[[[]]]]]]}}')).toBe(
+      'invalid send_message: data.text must be a string',
+    );
+  });
+
+  it('allows nesting of exactly MAX_NESTING levels and refuses one more, brackets in strings not counted', () => {
+    const nested = (depth: number) =>
+      `{"type":"recieve_status","x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    expect(decode(nested(MAX_NESTING)).ok).toBe(true);
+    expect(errorOf(nested(MAX_NESTING + 1))).toBe(`invalid JSON: nested deeper than ${MAX_NESTING} levels`);
+    const bracketText = `[{"\\"${'['.repeat(50)}"{{{`;
+    const bracketFrame = JSON.stringify({ type: 'send_message', data: { text: bracketText } });
+    expect(decodeClientFrame(bracketFrame, { maxTextCodePoints: 100 })).toEqual({
+      ok: true,
+      frame: { type: 'send_message', text: bracketText, recievers: undefined },
+    });
+    // An even run of backslashes ends the string; an odd one escapes the quote.
+    expect(nestsDeeperThan('"\\\\"[[[', 2)).toBe(true);
+    expect(nestsDeeperThan('"\\\\\\"[[["', 2)).toBe(false);
+    expect(nestsDeeperThan('"never closed [[[[', 2)).toBe(false);
+  });
+
+  it('refuses more recievers than maxRecipients (default 1000), inclusive', () => {
+    const frame = (count: number) =>
+      JSON.stringify({ type: 'send_message', data: { text: 'x', recievers: Array(count).fill('a') } });
+    expect(decode(frame(DEFAULT_MAX_RECIPIENTS)).ok).toBe(true);
+    expect(errorOf(frame(DEFAULT_MAX_RECIPIENTS + 1))).toBe(
+      'too many recievers: 1001, at most 1000 per message; not sent',
+    );
+    expect(decodeClientFrame(frame(3), { maxTextCodePoints: 10, maxRecipients: 3 }).ok).toBe(true);
+    expect(decodeClientFrame(frame(4), { maxTextCodePoints: 10, maxRecipients: 3 })).toEqual({
+      ok: false,
+      error: 'too many recievers: 4, at most 3 per message; not sent',
+    });
+  });
+
+  it('derives the largest frame from the message limits', () => {
+    expect(largestFrameBytes({ maxTextCodePoints: 4096 })).toBe(4096 * 12 + 1000 * 515 + 1024);
+    expect(largestFrameBytes({ maxTextCodePoints: 10, maxRecipients: 1 })).toBe(120 + 515 + 1024);
   });
 
   it('counts the text limit in Unicode code points, inclusive', () => {

@@ -1,3 +1,4 @@
+import { MAX_NAME_BYTES } from '@switchboard/core';
 import { z } from 'zod';
 
 /**
@@ -31,7 +32,33 @@ export type DecodeResult =
 export interface DecodeLimits {
   /** Longest accepted `text`, in Unicode code points (inclusive). */
   readonly maxTextCodePoints: number;
+  /** Most names in one `recievers` list (inclusive); {@link DEFAULT_MAX_RECIPIENTS} when left out. */
+  readonly maxRecipients?: number;
 }
+
+export const DEFAULT_MAX_RECIPIENTS = 1000;
+
+/**
+ * Deepest nesting of arrays and objects a frame may have. The vocabulary needs three
+ * (`{"data":{"recievers":[...]}}`); the rest is room for fields a client adds. Refusing deeper
+ * frames before `JSON.parse` keeps the parse cost linear and small: `[` × 400,000 costs
+ * `JSON.parse` tens of milliseconds, this check well under one.
+ */
+export const MAX_NESTING = 8;
+
+/**
+ * The largest frame a valid message can need, so the frame limit follows the message limits
+ * instead of being a flat 1 MiB: the text with every code point written as two `\uXXXX` escapes
+ * (12 bytes), each recipient as a 256-byte name whose every byte needed a two-byte escape, and
+ * room for the envelope.
+ */
+export function largestFrameBytes(limits: DecodeLimits): number {
+  const recipients = limits.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  return limits.maxTextCodePoints * 12 + recipients * (2 * MAX_NAME_BYTES + 3) + ENVELOPE_BYTES;
+}
+
+/** Type, field names, quotes and whatever small fields a client adds besides. */
+const ENVELOPE_BYTES = 1024;
 
 /** What a `recieve_message` frame is made of; a core `ChatMessage` is one. */
 export interface ReceivedMessage {
@@ -56,6 +83,9 @@ const MAX_ECHO_CHARS = 64;
 
 /** Decodes one text frame; every failure is a message fit for an `error` frame. */
 export function decodeClientFrame(text: string, limits: DecodeLimits): DecodeResult {
+  if (nestsDeeperThan(text, MAX_NESTING)) {
+    return { ok: false, error: `invalid JSON: nested deeper than ${MAX_NESTING} levels` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -79,6 +109,13 @@ export function decodeClientFrame(text: string, limits: DecodeLimits): DecodeRes
       const parsed = sendMessageSchema.safeParse(value);
       if (!parsed.success) return { ok: false, error: describeIssue('send_message', parsed.error) };
       const { text: messageText, recievers } = parsed.data.data;
+      const maxRecipients = limits.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+      if (recievers && recievers.length > maxRecipients) {
+        return {
+          ok: false,
+          error: `too many recievers: ${recievers.length}, at most ${maxRecipients} per message; not sent`,
+        };
+      }
       if (isLongerThan(messageText, limits.maxTextCodePoints)) {
         return { ok: false, error: `text is longer than ${limits.maxTextCodePoints} characters; not sent` };
       }
@@ -143,11 +180,62 @@ export function isLongerThan(text: string, max: number): boolean {
   return false;
 }
 
+/** The payload size of a frame as `ws` hands it over, for the byte rate. */
+export function frameLength(data: Buffer | ArrayBuffer | Buffer[]): number {
+  if (Array.isArray(data)) {
+    let length = 0;
+    for (const part of data) length += part.length;
+    return length;
+  }
+  return data.byteLength;
+}
+
 /** The text of a text frame as `ws` hands it over (`ws` has already checked it is UTF-8). */
 export function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data).toString('utf8');
+}
+
+/**
+ * Whether arrays and objects in `text` nest deeper than `max`, brackets inside strings not
+ * counted. Not a validation: whatever this lets through, `JSON.parse` still judges.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === QUOTE) {
+      i = endOfString(text, i + 1);
+    } else if (unit === OPEN_BRACKET || unit === OPEN_BRACE) {
+      depth++;
+      if (depth > max) return true;
+    } else if (unit === CLOSE_BRACKET || unit === CLOSE_BRACE) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** The index of the quote that ends the string starting at `from` (or the end of the text). */
+function endOfString(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const quote = text.indexOf('"', i);
+    if (quote === -1) return text.length;
+    // A quote preceded by an odd number of backslashes is escaped.
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    i = quote + 1;
+  }
 }
 
 function describeIssue(type: string, error: z.ZodError): string {

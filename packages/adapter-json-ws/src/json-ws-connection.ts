@@ -19,6 +19,7 @@ import {
   encodeChatStatusFrame,
   encodeErrorFrame,
   encodeReceiveMessageFrame,
+  frameLength,
   frameText,
 } from './json-ws-codec.ts';
 import type { JsonWsOptions } from './json-ws-options.ts';
@@ -93,8 +94,8 @@ export class JsonWsConnection implements SessionSink {
     );
     this.#idleTimer = hub.timers.schedule(options.idleTimeoutMs, () => this.#close(closeCodes.idle, 'idle'));
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('ping', () => this.#onControlFrame());
-    ws.on('pong', () => this.#onControlFrame());
+    ws.on('ping', (data) => this.#onControlFrame(data));
+    ws.on('pong', (data) => this.#onControlFrame(data));
   }
 
   deliver(message: ChatMessage): void {
@@ -114,12 +115,12 @@ export class JsonWsConnection implements SessionSink {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     this.#idleTimer!.reset();
-    this.#flow.push(isBinary ? null : frameText(data));
+    this.#flow.push(isBinary ? null : frameText(data), frameLength(data));
   }
 
-  #onControlFrame(): void {
+  #onControlFrame(data: Buffer): void {
     this.#idleTimer!.reset();
-    this.#flow.countControlFrame();
+    this.#flow.countControlFrame(data.length);
   }
 
   #handle(frame: InboundFrame): Promise<void> | undefined {

@@ -148,9 +148,9 @@ describe('json-ws hostile input: shapes', () => {
       ],
       [
         `{"type":"send_message","data":{"text":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`,
-        'invalid send_message: data.text must be a string',
+        'invalid JSON: nested deeper than 8 levels',
       ],
-      [`${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`, '"type" must be a string'],
+      [`${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`, 'invalid JSON: nested deeper than 8 levels'],
       [
         `{"type":"send_message","data":{"text":"x","recievers":[${'1,'.repeat(10_000)}1]}}`,
         'invalid send_message: data.recievers.0 must be a string',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_RECIPIENTS, largestFrameBytes } from './json-ws-codec.ts';
 
 /** Every json-ws setting, with the defaults of SPEC §2; `{}` is a valid configuration. */
 export const jsonWsOptionsSchema = z.object({
@@ -8,7 +9,12 @@ export const jsonWsOptionsSchema = z.object({
   idleTimeoutMs: z.number().int().positive().default(180_000),
   /** Longest `text` of a `send_message`, in Unicode code points (inclusive). */
   maxTextCodePoints: z.number().int().positive().default(4096),
-  /** Hard limit of one frame; a bigger one closes the connection with 1009. */
+  /** Most names in one `send_message` (inclusive); a longer list is refused, not sent. */
+  maxRecipients: z.number().int().positive().default(DEFAULT_MAX_RECIPIENTS),
+  /**
+   * Hard limit of one frame; a bigger one closes the connection with 1009. The limit in force is
+   * the smaller of this and the largest frame a valid message needs ({@link frameLimit}).
+   */
   maxFrameBytes: z
     .number()
     .int()
@@ -19,3 +25,10 @@ export const jsonWsOptionsSchema = z.object({
 });
 
 export type JsonWsOptions = z.infer<typeof jsonWsOptionsSchema>;
+
+/** The frame limit in force: the hard limit, or less when the message limits need less. */
+export function frameLimit(
+  options: Pick<JsonWsOptions, 'maxFrameBytes' | 'maxTextCodePoints' | 'maxRecipients'>,
+): number {
+  return Math.min(options.maxFrameBytes, largestFrameBytes(options));
+}

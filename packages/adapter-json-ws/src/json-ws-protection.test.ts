@@ -44,6 +44,22 @@ describe('json-ws protection (SPEC §1)', () => {
     expect(server.hub.stats.rateLimited).toBeGreaterThan(0);
   });
 
+  it('counts frame bytes against the byte rate: big frames are slowed, nothing lost, nobody else slowed', async () => {
+    server = await startJsonWsTestServer({}, { bytesPerSecond: 100_000, byteBurst: 10_000 });
+    const flooder = await server.client('flooder');
+    const calm = await server.client('calm');
+    const padded = JSON.stringify({ type: 'recieve_status', pad: 'p'.repeat(20_000) });
+    const started = Date.now();
+    for (let i = 0; i < 10; i++) flooder.sendRaw(padded);
+    calm.send({ type: 'recieve_status' });
+    expect(await calm.next()).toEqual(status('calm', 'flooder'));
+    expect(Date.now() - started).toBeLessThan(300);
+    for (let i = 0; i < 10; i++) expect(await flooder.next(5_000)).toEqual(status('calm', 'flooder'));
+    // 200 kB at 100 kB/s with 10 kB saved up: the last frames wait about two seconds.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    expect(server.hub.stats.rateLimited).toBeGreaterThan(0);
+  });
+
   it('drops a client that stops reading once its queue passes maxQueuedBytes; others get everything', async () => {
     server = await startJsonWsTestServer({}, { maxQueuedBytes: 256 * 1024 });
     const sender = await server.client('sender');

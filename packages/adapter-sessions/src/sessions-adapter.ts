@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeCodes } from '@switchboard/adapter-json-ws';
+import { closeCodes, frameLimit } from '@switchboard/adapter-json-ws';
 import { type AdapterStartContext, Name, type RunningAdapter } from '@switchboard/core';
 import fastify from 'fastify';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -29,7 +29,7 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    maxPayload: options.maxFrameBytes,
+    maxPayload: frameLimit(options),
     clientTracking: false,
   });
 

@@ -5,6 +5,7 @@ import {
   decodeClientFrame,
   encodeErrorFrame,
   encodeReceiveMessageFrame,
+  frameLength,
   frameText,
   InboundFlow,
   jsonWsErrors,
@@ -89,8 +90,8 @@ export class SessionsConnection implements SessionSink {
     }
     this.#keepalive = hub.timers.schedule(options.pingIntervalMs, () => this.#onSilence());
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('ping', () => this.#onControlFrame());
-    ws.on('pong', () => this.#onControlFrame());
+    ws.on('ping', (data) => this.#onControlFrame(data));
+    ws.on('pong', (data) => this.#onControlFrame(data));
     this.#flow.waitFor(this.#claim(this.#session));
   }
 
@@ -121,12 +122,12 @@ export class SessionsConnection implements SessionSink {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     this.#heard();
-    this.#flow.push(isBinary ? null : frameText(data));
+    this.#flow.push(isBinary ? null : frameText(data), frameLength(data));
   }
 
-  #onControlFrame(): void {
+  #onControlFrame(data: Buffer): void {
     this.#heard();
-    this.#flow.countControlFrame();
+    this.#flow.countControlFrame(data.length);
   }
 
   /** Anything from the client proves it is there: no ping is due for another interval. */

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_RECIPIENTS } from '@switchboard/adapter-json-ws';
 import { MAX_NAME_BYTES } from '@switchboard/core';
 import { z } from 'zod';
 
@@ -11,7 +12,12 @@ export const sessionsOptionsSchema = z.object({
   maxClientIdBytes: z.number().int().positive().max(MAX_NAME_BYTES).default(MAX_NAME_BYTES),
   /** Longest `text` of a json-ws `send_message`, in Unicode code points (inclusive). */
   maxTextCodePoints: z.number().int().positive().default(4096),
-  /** Hard limit of one frame; a bigger one closes the connection with 1009. */
+  /** Most names in one `send_message` (inclusive); a longer list is refused, not sent. */
+  maxRecipients: z.number().int().positive().default(DEFAULT_MAX_RECIPIENTS),
+  /**
+   * Hard limit of one frame; a bigger one closes the connection with 1009. The limit in force is
+   * the smaller of this and the largest frame a valid message needs (json-ws's `frameLimit`).
+   */
   maxFrameBytes: z
     .number()
     .int()
