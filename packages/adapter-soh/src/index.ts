@@ -12,8 +12,13 @@ export {
   SohFieldDecoder,
 } from './soh-codec.ts';
 
+/** Long enough for a slow link or a person at nc, short enough that idle sockets do not pile up. */
+export const DEFAULT_NAME_TIMEOUT_MS = 10_000;
+
 export const sohOptionsSchema = z.object({
   maxFieldBytes: z.number().int().positive().default(DEFAULT_MAX_FIELD_BYTES),
+  /** A client that has not sent its whole name this long after connecting is closed. */
+  nameTimeoutMs: z.number().int().positive().default(DEFAULT_NAME_TIMEOUT_MS),
 });
 
 /** Raw TCP chat framed by 0x01 (seed 004): a name, then `RECEIVER 0x01 TEXT 0x01` pairs. */

@@ -18,11 +18,12 @@ const frame = (...fields: (string | Buffer)[]) =>
   Buffer.concat(fields.flatMap((field) => [Buffer.from(field), Buffer.of(SOH)]));
 
 describe('soh adapter definition', () => {
-  it('is named soh on port 7878 with a 1 MiB field limit by default', () => {
+  it('is named soh on port 7878 with a 1 MiB field limit and a 10 s name deadline by default', () => {
     expect(sohAdapter.name).toBe('soh');
     expect(sohAdapter.defaultPort).toBe(7878);
-    expect(sohOptionsSchema.parse({})).toEqual({ maxFieldBytes: 1_048_576 });
+    expect(sohOptionsSchema.parse({})).toEqual({ maxFieldBytes: 1_048_576, nameTimeoutMs: 10_000 });
     expect(() => sohOptionsSchema.parse({ maxFieldBytes: 0 })).toThrow();
+    expect(() => sohOptionsSchema.parse({ nameTimeoutMs: 0 })).toThrow();
   });
 });
 

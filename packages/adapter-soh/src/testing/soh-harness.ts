@@ -1,5 +1,14 @@
 import { connect, type Socket } from 'node:net';
-import { type Hub, type Limits, Name, type RunningAdapter, silentLogger } from '@switchboard/core';
+import {
+  type AccountStore,
+  type Clock,
+  type Hub,
+  type Limits,
+  type Logger,
+  Name,
+  type RunningAdapter,
+  silentLogger,
+} from '@switchboard/core';
 import { createTestHub } from '@switchboard/core/testing';
 import { sohAdapter } from '../index.ts';
 import { encodeSohFields, SohFieldDecoder } from '../soh-codec.ts';
@@ -82,6 +91,10 @@ export class SohClient {
 export interface HarnessOptions {
   limits?: Partial<Limits>;
   maxFieldBytes?: number;
+  nameTimeoutMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+  accounts?: AccountStore;
 }
 
 /** A test hub with the SOH adapter on a free port, and the clients opened against it. */
@@ -97,11 +110,13 @@ export class SohHarness {
   }
 
   static async start(options: HarnessOptions = {}): Promise<SohHarness> {
-    const hub = createTestHub({ limits: options.limits });
-    const parsed = sohAdapter.optionsSchema.parse({ maxFieldBytes: options.maxFieldBytes });
+    const { limits, clock, accounts, maxFieldBytes, nameTimeoutMs } = options;
+    const logger = options.logger ?? silentLogger;
+    const hub = createTestHub({ limits, logger, ...(clock && { clock }), ...(accounts && { accounts }) });
+    const parsed = sohAdapter.optionsSchema.parse({ maxFieldBytes, nameTimeoutMs });
     const server = await sohAdapter.start({
       hub,
-      logger: silentLogger,
+      logger,
       host: '127.0.0.1',
       port: 0,
       options: parsed,
