@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { residentBytes } from '../servers/process-stats.ts';
+
+const BIN = fileURLToPath(new URL('../../../apps/gateway/bin/switchboard.js', import.meta.url));
+
+/**
+ * Settings the campaign changes from the shipped defaults, and why. Rate limits, frame limits
+ * and queue limits stay as shipped: they are what is under attack.
+ * - scrypt cost: hostile clients log in thousands of times; at the shipped cost the campaign
+ *   would measure scrypt, not the gateway;
+ * - failed logins per address: every hostile client comes from 127.0.0.1, so the shipped 20
+ *   would lock the whole campaign out after its first wrong passwords (per name stays as shipped).
+ */
+export const FUZZ_ENVIRONMENT: Readonly<Record<string, string>> = {
+  SWITCHBOARD_SCRYPT_COST: '1024',
+  SWITCHBOARD_THROTTLE_MAX_FAILURES_PER_ADDRESS: '1000000000',
+};
+
+export interface FuzzedGateway {
+  readonly pid: number;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly logFile: string;
+  /** Null while it runs; how it ended once it exited (a crash, unless {@link stop} asked for it). */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | null;
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+export async function startFuzzedGateway(dir: string): Promise<FuzzedGateway> {
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, 'gateway.log');
+  const log = openSync(logFile, 'w');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--host=127.0.0.1',
+      '--json-ws-port=0',
+      '--tcp-rooms-port=0',
+      '--sessions-port=0',
+      '--rs-us-port=0',
+      '--soh-port=0',
+      '--admin-port=0',
+      `--data-dir=${join(dir, 'data')}`,
+    ],
+    { stdio: ['ignore', log, log], env: { ...process.env, ...FUZZ_ENVIRONMENT } },
+  );
+  closeSync(log);
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve();
+    }),
+  );
+  const deadline = Date.now() + 20_000;
+  let ports: Record<string, number> | null = null;
+  while (ports === null) {
+    if (exit !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`switchboard did not start: ${tail(logFile)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ports = readyPorts(logFile);
+  }
+  return {
+    pid: child.pid!,
+    ports,
+    logFile,
+    exit: () => exit,
+    rss: () => (exit === null ? residentBytes(child.pid!) : Number.NaN),
+    stop: async () => {
+      if (exit !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The last lines of the gateway's log (what it said before a crash). */
+export function tail(logFile: string, lines = 8): string {
+  try {
+    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function readyPorts(logFile: string): Record<string, number> | null {
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('switchboard ready')) continue;
+    try {
+      const record = JSON.parse(line) as { ports?: Record<string, number> };
+      if (record.ports) return record.ports;
+    } catch {
+      // a partial line: read again next time
+    }
+  }
+  return null;
+}

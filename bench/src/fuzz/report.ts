@@ -1,0 +1,70 @@
+import type { CampaignResult } from './campaign.ts';
+import { mib } from './campaign.ts';
+
+const n = (value: number) => value.toLocaleString('en-US');
+const ms = (value: number) => (Number.isNaN(value) ? '–' : `${value.toFixed(1)} ms`);
+
+/** The campaign as markdown: gates first, then what was sent, the bystanders and memory. */
+export function renderReport(result: CampaignResult, machine: string): string {
+  const { options, bystander, rss } = result;
+  const lines = [
+    '# Fuzz campaign',
+    '',
+    `${machine}; seed ${options.seed}; ${n(options.inputs)} inputs per protocol asked, ${options.concurrency} hostile sessions at once per protocol; ` +
+      `hostile phase ${result.hostileSeconds.toFixed(0)} s (after a ${options.warmUpSeconds} s warm-up that is not counted). ` +
+      'Rate, frame and queue limits as shipped; scrypt cost 1024 and no per-address login throttle (every hostile client is 127.0.0.1).',
+    '',
+    '## Gates',
+    '',
+    '| gate | result | |',
+    '|---|---|---|',
+    ...result.gates.map((gate) => `| ${gate.name} | ${gate.pass ? 'pass' : '**FAIL**'} | ${gate.detail} |`),
+    '',
+    '## Inputs sent',
+    '',
+    'An input is one message, frame, line, field pair, upgrade request or chunk, counted once the socket took it.',
+    '',
+    '| protocol | inputs | inputs/s | sessions | timed out | connects refused |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...result.protocols.map(
+      (p) =>
+        `| ${p.protocol} | ${n(p.inputs)} | ${n(Math.round(p.inputs / result.hostileSeconds))} | ${n(p.stats.episodes)} | ${p.stats.timeouts} | ${p.stats.connectFailures} |`,
+    ),
+    '',
+    'By input class (warm-up included):',
+    '',
+    ...result.protocols.flatMap((p) => [
+      `- **${p.protocol}**: ${p.byClass.map(([name, count]) => `${name} ${n(count)}`).join(', ')}`,
+    ]),
+    '',
+    '## Bystanders (json-ws ↔ soh, one message every 10–20 ms each way)',
+    '',
+    '| window | sent | received | lost | p50 | p99 | max | over 1 s |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...(
+      [
+        ['while the campaign ran', bystander.duringCampaign],
+        ['whole run', bystander.whole],
+      ] as const
+    ).map(
+      ([label, s]) =>
+        `| ${label} | ${n(s.sent)} | ${n(s.received)} | ${n(s.lost)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${n(s.overOneSecond)} |`,
+    ),
+    '',
+    bystander.incidents.length > 0 || bystander.misordered > 0
+      ? `Incidents: ${bystander.misordered} out of order; ${bystander.incidents.map((i) => `\`${i}\``).join('; ')}`
+      : 'No incidents: no unexpected frames, errors, closes or reordering on the bystander connections.',
+    '',
+    '## Gateway memory (RSS)',
+    '',
+    '| cold start | baseline (warm) | peak | after | settle waited |',
+    '|---:|---:|---:|---:|---:|',
+    `| ${mib(rss.cold)} | ${mib(rss.baseline)} | ${mib(rss.peak)} | ${mib(rss.after)} | ${rss.settledAfterSeconds.toFixed(1)} s |`,
+    '',
+    result.crash
+      ? `## Crash\n\nThe gateway exited (code ${result.crash.code}, signal ${result.crash.signal}). Its last log lines:\n\n\`\`\`\n${result.crash.log}\n\`\`\``
+      : `The gateway survived and stopped gracefully on SIGTERM afterwards (exit ${result.stopExit}).`,
+    '',
+  ];
+  return lines.join('\n');
+}
