@@ -16,13 +16,17 @@ export function descriptorSoftLimit(limitsFile = '/proc/self/limits'): number | 
   return Number(match[1]);
 }
 
-/** Descriptors open in this process right now, or null where /proc/self/fd is not there. */
+/**
+ * Descriptors open in this process right now; null where /proc/self/fd is not there. With no
+ * descriptor left, reading that directory fails itself: that is Infinity, out of them.
+ */
 export function openDescriptorCount(): number | null {
   try {
     // readdir itself holds one descriptor while it reads.
     return readdirSync('/proc/self/fd').length - 1;
-  } catch {
-    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EMFILE' || code === 'ENFILE' ? Number.POSITIVE_INFINITY : null;
   }
 }
 

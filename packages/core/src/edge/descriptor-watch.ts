@@ -23,6 +23,8 @@ export class DescriptorWatch {
   #open = 0;
   #lastProbe = Number.NEGATIVE_INFINITY;
   #lastWarning = Number.NEGATIVE_INFINITY;
+  /** A probe put off by the interval; it still runs, as the last accept before the limit may be it. */
+  #deferred: NodeJS.Timeout | null = null;
 
   constructor(limit: number | null, logger: Logger) {
     this.#limit = limit;
@@ -52,9 +54,17 @@ export class DescriptorWatch {
 
   #check(): void {
     if (this.#limit === null || this.#open < this.#limit - PROBE_BELOW_LIMIT) return;
-    const now = performance.now();
-    if (now - this.#lastProbe < PROBE_INTERVAL_MS) return;
-    this.#lastProbe = now;
+    const wait = this.#lastProbe + PROBE_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      if (this.#deferred) return;
+      this.#deferred = setTimeout(() => {
+        this.#deferred = null;
+        this.#check();
+      }, wait);
+      this.#deferred.unref();
+      return;
+    }
+    this.#lastProbe = performance.now();
     const count = openDescriptorCount();
     if (count !== null && count >= this.#limit - EXHAUSTED_MARGIN) this.#warn('EMFILE', count);
   }
@@ -64,7 +74,12 @@ export class DescriptorWatch {
     if (now - this.#lastWarning < EXHAUSTION_LOG_INTERVAL_MS) return;
     this.#lastWarning = now;
     this.#logger.warn(
-      { code, descriptors, limit: this.#limit, connections: this.#open },
+      {
+        code,
+        descriptors: descriptors === Number.POSITIVE_INFINITY ? this.#limit : descriptors,
+        limit: this.#limit,
+        connections: this.#open,
+      },
       'out of file descriptors: new connections are closed until some are free (raise `ulimit -n` or lower limits.maxConnections)',
     );
   }

@@ -146,11 +146,26 @@ describe('PROXY headers, properties', () => {
 
   it('encode then parse gives the address back, v1 and v2, whatever follows', () => {
     fc.assert(
-      fc.property(ipv4, port, ipv4, port, fc.uint8Array({ maxLength: 64 }), fc.boolean(), (a, ap, b, bp, rest, two) => {
-        const encoded = (two ? encodeProxyV2 : encodeProxyV1)({ address: a, port: ap }, { address: b, port: bp });
-        const header = parseProxyHeader(Buffer.concat([encoded, rest]));
-        expect(header).toEqual({ kind: 'header', length: encoded.length, source: { address: a, port: ap } });
-      }),
+      fc.property(
+        ipv4,
+        port,
+        ipv4,
+        port,
+        fc.uint8Array({ maxLength: 64 }),
+        fc.boolean(),
+        (a, ap, b, bp, rest, two) => {
+          const encoded = (two ? encodeProxyV2 : encodeProxyV1)(
+            { address: a, port: ap },
+            { address: b, port: bp },
+          );
+          const header = parseProxyHeader(Buffer.concat([encoded, rest]));
+          expect(header).toEqual({
+            kind: 'header',
+            length: encoded.length,
+            source: { address: a, port: ap },
+          });
+        },
+      ),
     );
   });
 
