@@ -115,6 +115,39 @@ describe('RsUsDecoder', () => {
   });
 });
 
+describe('RsUsDecoder.next: one message at a time', () => {
+  it('reads messages one by one, saying where the chunk continues, and holds nothing it did not reach', () => {
+    const decoder = new RsUsDecoder(1024);
+    const chunk = Buffer.from('who\u001e\u001elogin\u001fbob\u001fpw\u001ese');
+    expect(decoder.next(chunk, 0)).toEqual({ kind: 'message', parts: ['who'], trailing: false });
+    expect(decoder.offset).toBe(4);
+    expect(decoder.pendingBytes).toBe(0);
+    expect(decoder.next(chunk, decoder.offset)).toEqual({ kind: 'message', parts: [''], trailing: false });
+    expect(decoder.next(chunk, decoder.offset)).toEqual({
+      kind: 'message',
+      parts: ['login', 'bob', 'pw'],
+      trailing: false,
+    });
+    expect(decoder.next(chunk, decoder.offset)).toBeNull();
+    expect(decoder.offset).toBe(chunk.length);
+    expect(decoder.pendingBytes).toBe(2);
+    expect(decoder.next(Buffer.from('nd\u001e'), 0)).toEqual({
+      kind: 'message',
+      parts: ['send'],
+      trailing: false,
+    });
+  });
+
+  it('returns the error once and then nothing, consuming the chunk', () => {
+    const decoder = new RsUsDecoder(1024);
+    const chunk = Buffer.from([0x61, 0x1e, 0xff, 0x1e, 0x62, 0x1e]);
+    expect(decoder.next(chunk, 0)).toEqual({ kind: 'message', parts: ['a'], trailing: false });
+    expect(decoder.next(chunk, decoder.offset)).toEqual({ kind: 'error', error: 'invalid-utf8' });
+    expect(decoder.offset).toBe(chunk.length);
+    expect(decoder.next(Buffer.from('b\u001e'), 0)).toBeNull();
+  });
+});
+
 describe('splitMessage', () => {
   it('treats a single empty part as a plain empty command', () => {
     expect(splitMessage('')).toEqual({ kind: 'message', parts: [''], trailing: false });

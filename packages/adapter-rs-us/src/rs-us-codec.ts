@@ -35,6 +35,7 @@ export class RsUsDecoder {
   readonly #utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
+  #offset = 0;
   #failed = false;
 
   constructor(maxMessageBytes: number) {
@@ -50,44 +51,67 @@ export class RsUsDecoder {
     return this.#pendingBytes;
   }
 
+  /** Where the chunk given to the last {@link next} continues; its length once it is used up. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /**
+   * Reads the one message of `chunk` that starts at `offset`, so a caller can handle messages as
+   * they come and stop at any point, keeping the rest of the chunk undecoded. Returns the message,
+   * the error that ends the stream, or null when the chunk ends before the message does (its rest
+   * is then held, copied). {@link offset} tells where the chunk continues.
+   */
+  next(chunk: Uint8Array, offset = 0): RsUsFrame | null {
+    if (this.#failed || offset >= chunk.length) {
+      this.#offset = chunk.length;
+      return null;
+    }
+    const end = chunk.indexOf(RECORD_SEPARATOR, offset);
+    if (end === -1) {
+      const rest = chunk.length - offset;
+      // Without its U+001E yet, a message already this long can only end over the limit.
+      if (this.#pendingBytes + rest >= this.#maxMessageBytes) return this.#fail(chunk, 'too-large');
+      // A copy, so a long-lived partial message never pins the whole read buffer.
+      this.#pending.push(Buffer.from(chunk.subarray(offset)));
+      this.#pendingBytes += rest;
+      this.#offset = chunk.length;
+      return null;
+    }
+    if (this.#pendingBytes + (end - offset) + 1 > this.#maxMessageBytes)
+      return this.#fail(chunk, 'too-large');
+    const piece = chunk.subarray(offset, end);
+    const body = this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#offset = end + 1;
+    let text: string;
+    try {
+      text = this.#utf8.decode(body);
+    } catch {
+      return this.#fail(chunk, 'invalid-utf8');
+    }
+    return splitMessage(text);
+  }
+
+  /** Feeds one chunk and returns every message it ends, and the error that ends the stream if any. */
   push(chunk: Uint8Array): RsUsFrame[] {
     const frames: RsUsFrame[] = [];
-    let start = 0;
-    while (!this.#failed && start < chunk.length) {
-      const end = chunk.indexOf(RECORD_SEPARATOR, start);
-      if (end === -1) {
-        const rest = chunk.length - start;
-        // Without its U+001E yet, a message already this long can only end over the limit.
-        if (this.#pendingBytes + rest >= this.#maxMessageBytes) return this.#fail(frames, 'too-large');
-        // A copy, so a long-lived partial message never pins the whole read buffer.
-        this.#pending.push(Buffer.from(chunk.subarray(start)));
-        this.#pendingBytes += rest;
-        break;
-      }
-      if (this.#pendingBytes + (end - start) + 1 > this.#maxMessageBytes)
-        return this.#fail(frames, 'too-large');
-      const piece = chunk.subarray(start, end);
-      const body = this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      start = end + 1;
-      let text: string;
-      try {
-        text = this.#utf8.decode(body);
-      } catch {
-        return this.#fail(frames, 'invalid-utf8');
-      }
-      frames.push(splitMessage(text));
+    let offset = 0;
+    while (!this.#failed && offset < chunk.length) {
+      const frame = this.next(chunk, offset);
+      offset = this.#offset;
+      if (frame !== null) frames.push(frame);
     }
     return frames;
   }
 
-  #fail(frames: RsUsFrame[], error: RsUsDecodeError): RsUsFrame[] {
+  #fail(chunk: Uint8Array, error: RsUsDecodeError): RsUsFrame {
     this.#failed = true;
+    this.#offset = chunk.length;
     this.#pending = [];
     this.#pendingBytes = 0;
-    frames.push({ kind: 'error', error });
-    return frames;
+    return { kind: 'error', error };
   }
 }
 
