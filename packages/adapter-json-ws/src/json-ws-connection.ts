@@ -1,10 +1,12 @@
 import {
   type ChatMessage,
+  type ClaimResult,
   type CoarseTimer,
   checkTextName,
   type ErrorCode,
   errorMessage,
   type Hub,
+  isServiceUnavailable,
   type Logger,
   Name,
   type NameProblem,
@@ -148,8 +150,16 @@ export class JsonWsConnection implements SessionSink {
       this.#send(encodeErrorFrame(errorMessage(NAME_PROBLEMS[problem])));
       return;
     }
-    // From the bytes, so a lone surrogate reads as U+FFFD everywhere, as it does on the wire.
-    const result = await session.claimGuest(Name.fromBytes(Buffer.from(user, 'utf8')));
+    let result: ClaimResult;
+    try {
+      // From the bytes, so a lone surrogate reads as U+FFFD everywhere, as it does on the wire.
+      result = await session.claimGuest(Name.fromBytes(Buffer.from(user, 'utf8')));
+    } catch (error) {
+      if (!isServiceUnavailable(error)) throw error;
+      // An outage, not a bug: the hub has warned about it; the client may say hello again.
+      this.#send(encodeErrorFrame(jsonWsErrors.unavailable));
+      return;
+    }
     if (result !== 'ok') {
       if (result !== 'CONNECTION_CLOSED') this.#send(encodeErrorFrame(errorMessage(result)));
       return;
@@ -170,6 +180,11 @@ export class JsonWsConnection implements SessionSink {
   }
 
   #failed(error: unknown): void {
+    // A store or the cluster out of reach is an outage the hub already warns about, not a bug.
+    if (isServiceUnavailable(error)) {
+      this.#send(encodeErrorFrame(jsonWsErrors.unavailable));
+      return;
+    }
     this.#logger.error({ err: error }, 'json-ws frame failed');
     this.#send(encodeErrorFrame(jsonWsErrors.internal));
   }

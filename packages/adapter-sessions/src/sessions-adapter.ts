@@ -4,7 +4,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeCodes, frameLimit } from '@switchboard/adapter-json-ws';
-import { type AdapterStartContext, Name, type RunningAdapter } from '@switchboard/core';
+import {
+  type AdapterStartContext,
+  errorMessage,
+  isServiceUnavailable,
+  Name,
+  type RunningAdapter,
+} from '@switchboard/core';
 import fastify from 'fastify';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatSessionList, httpRefusal, parseUpgradeTarget } from './sessions-codec.ts';
@@ -70,8 +76,10 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     if (!target.ok) return refuse(socket, target.status, target.message);
     let registered: boolean;
     try {
-      registered = await hub.accounts.exists(Name.fromText(target.clientId));
+      registered = await hub.isRegistered(Name.fromText(target.clientId));
     } catch (error) {
+      // An outage, which the hub already warns about: the client should come back shortly.
+      if (isServiceUnavailable(error)) return refuse(socket, 503, errorMessage('SERVICE_UNAVAILABLE'));
       logger.error({ err: error }, 'account lookup failed');
       return refuse(socket, 500, 'internal server error');
     }

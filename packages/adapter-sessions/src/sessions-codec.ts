@@ -40,8 +40,13 @@ export function formatSessionList(entries: Iterable<readonly [clientId: string, 
 /** A raw HTTP response for a refused upgrade: the socket has not been handed to HTTP parsing. */
 export function httpRefusal(status: number, reason: string, message: string): string {
   const body = `${message}\n`;
+  // A 503 is an outage or a shutdown: tell clients when to come back rather than at once.
+  const retry = status === 503 ? `Retry-After: ${RETRY_AFTER_SECONDS}\r\n` : '';
   return (
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+    `${retry}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
+
+/** Seconds a refused client is asked to wait: about how long a store or Redis takes to come back. */
+export const RETRY_AFTER_SECONDS = 5;

@@ -13,8 +13,10 @@ import {
 } from '@switchboard/adapter-json-ws';
 import {
   type ChatMessage,
+  type ClaimResult,
   type CoarseTimer,
   type Hub,
+  isServiceUnavailable,
   type Logger,
   Name,
   type Session,
@@ -109,7 +111,15 @@ export class SessionsConnection implements SessionSink {
   }
 
   async #claim(session: Session): Promise<void> {
-    const result = await session.claimGuest(Name.fromText(this.clientId));
+    let result: ClaimResult;
+    try {
+      result = await session.claimGuest(Name.fromText(this.clientId));
+    } catch (error) {
+      if (!isServiceUnavailable(error)) throw error;
+      // An outage, which the hub already warns about: 1013 tells the client to try again later.
+      this.#close(closeCodes.tryAgainLater, 'service temporarily unavailable');
+      return;
+    }
     if (result === 'NAME_REGISTERED') this.#close(NAME_REGISTERED_CLOSE, 'client_id is a registered name');
     else if (result === 'REPLACED') this.#close(closeCodes.replaced, 'replaced');
     // Replaced or gone while claiming: the connection is already closing.
@@ -172,6 +182,11 @@ export class SessionsConnection implements SessionSink {
   }
 
   #failed(error: unknown): void {
+    // A store or the cluster out of reach is an outage the hub already warns about, not a bug.
+    if (isServiceUnavailable(error)) {
+      this.#send(encodeErrorFrame(jsonWsErrors.unavailable));
+      return;
+    }
     this.#logger.error({ err: error }, 'sessions frame failed');
     this.#send(encodeErrorFrame(jsonWsErrors.internal));
   }

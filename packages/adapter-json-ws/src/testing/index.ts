@@ -1,3 +1,5 @@
 // Test helpers for WebSocket chat adapters (json-ws and sessions). Used from this repository's
 // sources only: the published package (publishConfig.exports) leaves this entry out.
+
+export { OutageAccounts, recordingLogger } from './outage-accounts.ts';
 export { type CloseEvent, WsTestClient } from './ws-test-client.ts';

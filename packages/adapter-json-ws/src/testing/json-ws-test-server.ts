@@ -1,4 +1,4 @@
-import type { ChatMessage, Hub, Limits, RunningAdapter, Session } from '@switchboard/core';
+import type { ChatMessage, Hub, Limits, Logger, RunningAdapter, Session } from '@switchboard/core';
 import { Name, silentLogger } from '@switchboard/core';
 import { createTestHub } from '@switchboard/core/testing';
 import { jsonWsAdapter } from '../index.ts';
@@ -19,10 +19,11 @@ export async function startJsonWsTestServer(
   options: Partial<JsonWsOptions> = {},
   limits: Partial<Limits> = {},
   hub: Hub = createTestHub({ limits }),
+  logger: Logger = silentLogger,
 ): Promise<JsonWsTestServer> {
   const running = await jsonWsAdapter.start({
     hub,
-    logger: silentLogger,
+    logger,
     host: '127.0.0.1',
     port: 0,
     options: jsonWsAdapter.optionsSchema.parse(options),

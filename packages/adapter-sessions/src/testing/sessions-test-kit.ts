@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { WsTestClient } from '@switchboard/adapter-json-ws/testing';
-import type { Hub, RunningAdapter } from '@switchboard/core';
+import type { Hub, Logger, RunningAdapter } from '@switchboard/core';
 import { silentLogger } from '@switchboard/core';
 import { type ClientOptions, WebSocket } from 'ws';
 import { sessionsAdapter } from '../index.ts';
@@ -12,10 +12,11 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 export async function startSessionsAdapter(
   hub: Hub,
   options: Partial<SessionsOptions> = {},
+  logger: Logger = silentLogger,
 ): Promise<RunningAdapter> {
   return sessionsAdapter.start({
     hub,
-    logger: silentLogger,
+    logger,
     host: '127.0.0.1',
     port: 0,
     options: sessionsAdapter.optionsSchema.parse(options),
@@ -75,6 +76,15 @@ export async function httpGet(
 
 /** Tries a WebSocket upgrade that the server refuses; resolves its HTTP status and body. */
 export async function refusedUpgrade(port: number, path: string): Promise<{ status: number; body: string }> {
+  const { status, body } = await refusedUpgradeResponse(port, path);
+  return { status, body };
+}
+
+/** {@link refusedUpgrade} with the response headers too. */
+export async function refusedUpgradeResponse(
+  port: number,
+  path: string,
+): Promise<{ status: number; body: string; headers: import('node:http').IncomingHttpHeaders }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
   ws.on('error', () => {});
   return new Promise((resolve, reject) => {
@@ -86,7 +96,11 @@ export async function refusedUpgrade(port: number, path: string): Promise<{ stat
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        resolve({
+          status: response.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          headers: response.headers,
+        });
         ws.terminate();
       });
     });

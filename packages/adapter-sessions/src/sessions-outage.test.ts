@@ -1,0 +1,61 @@
+import { OutageAccounts, recordingLogger } from '@switchboard/adapter-json-ws/testing';
+import { type Hub, type RunningAdapter, SqliteStore } from '@switchboard/core';
+import { createTestHub } from '@switchboard/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  listSessions,
+  refusedUpgradeResponse,
+  SessionsTestClient,
+  startSessionsAdapter,
+} from './testing/sessions-test-kit.ts';
+
+/** Issue 12 item 5: an unreachable account store is answered as an outage, never as HTTP 500. */
+
+let hub: Hub;
+let running: RunningAdapter;
+let store: SqliteStore;
+const clients: SessionsTestClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.ws.terminate();
+  await running.close();
+  hub.close();
+  await store.close();
+});
+
+async function start() {
+  store = new SqliteStore(':memory:');
+  const accounts = new OutageAccounts(store.accounts);
+  const recorded = recordingLogger();
+  hub = createTestHub({ accounts, rooms: store.rooms, logger: recorded.logger });
+  running = await startSessionsAdapter(hub, {}, recorded.logger);
+  return { accounts, lines: recorded.lines, port: running.port };
+}
+
+describe('sessions while the account store cannot be reached', () => {
+  it('answers the upgrade with 503 and Retry-After, logs nothing at error level, and serves it once back', async () => {
+    const { accounts, lines, port } = await start();
+    accounts.down = true;
+    const refused = await refusedUpgradeResponse(port, '/?client_id=alice');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.body).toBe('the service is temporarily unavailable; try again shortly\n');
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+    accounts.down = false;
+    const { client, sessionId } = await SessionsTestClient.session(port, 'alice');
+    clients.push(client);
+    expect(await listSessions(port)).toEqual(new Map([['alice', sessionId]]));
+  });
+
+  it('closes with 1013 when the claim after the upgrade cannot reach the store; no session is listed', async () => {
+    const { accounts, lines, port } = await start();
+    // The check before the upgrade gets through; the claim's own check finds the store gone.
+    accounts.failAfter(1);
+    const client = await SessionsTestClient.open(port, 'alice');
+    clients.push(client);
+    expect(await client.closed).toEqual({ code: 1013, reason: 'service temporarily unavailable' });
+    expect(client.pending()).toEqual([]);
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+    accounts.down = false;
+    expect(await listSessions(port)).toEqual(new Map());
+  });
+});
