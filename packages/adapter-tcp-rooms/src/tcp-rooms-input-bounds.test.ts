@@ -1,6 +1,11 @@
+import { connect, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { MemoryAccountStore } from '@switchboard/core';
 import { FakeClock } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectNothingPending, FIXED_TIME, Harness } from './testing/harness.ts';
+import { SwitchedAccounts } from './testing/switched-accounts.ts';
 import { waitFor } from './testing/wait-for.ts';
 
 let harness: Harness;
@@ -9,6 +14,12 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A full collection, so the heap measures what is still held. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 describe('tcp-rooms input rate in bytes (issue 12, item 2)', () => {
   it('holds lines back while over the byte rate, and delivers them all once back under', async () => {
@@ -44,6 +55,33 @@ describe('tcp-rooms input rate in bytes (issue 12, item 2)', () => {
     await expectNothingPending(reader);
     clock.advance(5_000);
     expect(await reader.nextLine()).toBe('sender (12:34): after');
+  });
+});
+
+describe('tcp-rooms input waiting behind a slow answer (issue 12, item 1)', () => {
+  it('keeps at most one raw read per connection, decoding nothing ahead of the line that waits', async () => {
+    const accounts = new SwitchedAccounts(new MemoryAccountStore());
+    harness = await Harness.start({ hubOptions: { accounts } });
+    // Every nickname lookup waits, as behind a slow store: each connection's first line is pending.
+    accounts.state = 'held';
+    const count = 100;
+    const pipelined = `nick\n${'ab\n'.repeat(21_845)}`;
+    collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    const sockets: Socket[] = [];
+    for (let i = 0; i < count; i++) {
+      const socket = connect({ port: harness.port, host: '127.0.0.1' });
+      socket.on('error', () => {});
+      socket.write(pipelined);
+      sockets.push(socket);
+    }
+    await waitFor(() => accounts.reads === count, 5_000, 'every first line to wait');
+    await sleep(300);
+    collectGarbage();
+    const held = process.memoryUsage().heapUsed - before;
+    // 21,845 short lines decoded ahead cost ~0.7 MB of heap per connection; raw bytes cost none.
+    expect(held).toBeLessThan(count * 100 * 1024);
+    for (const socket of sockets) socket.destroy();
   });
 });
 
