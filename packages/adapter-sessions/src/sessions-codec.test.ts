@@ -50,6 +50,19 @@ describe('formatSessionList', () => {
     ).toBe('test1 a\ntest2 b\n');
     expect(formatSessionList([])).toBe('');
   });
+
+  it('sorts by the UTF-8 bytes of the client ids, not by whole lines as UTF-16', () => {
+    // As lines, "a b x" sorts before "a z" (the space, then "b" < "z"); by id, "a" comes first.
+    // U+1F600 is two UTF-16 units below U+FFFD, but four UTF-8 bytes above it.
+    expect(
+      formatSessionList([
+        ['a', 'z'],
+        ['a b', 'x'],
+        ['\u{1F600}', 'p'],
+        ['\uFFFD', 'q'],
+      ]),
+    ).toBe('a z\na b x\n\uFFFD q\n\u{1F600} p\n');
+  });
 });
 
 describe('httpRefusal', () => {

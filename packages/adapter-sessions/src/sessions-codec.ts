@@ -30,11 +30,16 @@ export function parseUpgradeTarget(target: string, maxClientIdBytes: number): Up
   }
 }
 
-/** `GET /sessions`: one `CLIENT_ID SESSION_ID` line per live session, sorted by client id. */
+/** `GET /sessions`: one `CLIENT_ID SESSION_ID` line per live session, sorted by the client ids' bytes. */
 export function formatSessionList(entries: Iterable<readonly [clientId: string, sessionId: string]>): string {
-  const lines: string[] = [];
-  for (const [clientId, sessionId] of entries) lines.push(`${clientId} ${sessionId}\n`);
-  return lines.sort().join('');
+  // By the client id's UTF-8 bytes, as every sorted list of names is (SPEC): sorting whole lines
+  // would let the session id decide when one id is a prefix of another ("a" and "a b").
+  const rows: { key: Buffer; line: string }[] = [];
+  for (const [clientId, sessionId] of entries) {
+    rows.push({ key: Buffer.from(clientId, 'utf8'), line: `${clientId} ${sessionId}\n` });
+  }
+  rows.sort((a, b) => Buffer.compare(a.key, b.key));
+  return rows.map((row) => row.line).join('');
 }
 
 /** A raw HTTP response for a refused upgrade: the socket has not been handed to HTTP parsing. */
