@@ -20,6 +20,14 @@ const serveFlags: Array<[flag: string, key: string, path: string[], help: string
   ['--data-dir <dir>', 'dataDir', ['dataDir'], 'directory of the embedded SQLite store (default ./data)'],
   ['--redis <url>', 'redis', ['redis'], 'join a cluster through this Redis (redis://host:port)'],
   ['--log-level <level>', 'logLevel', ['logLevel'], 'fatal|error|warn|info|debug|trace|silent'],
+  [
+    '--trust-proxy <cidrs>',
+    'trustProxy',
+    ['trustProxy'],
+    'proxies (CIDR[,CIDR...]) that send the PROXY protocol / X-Forwarded-For',
+  ],
+  ['--tls-cert <file>', 'tlsCert', ['tls', 'cert'], 'PEM certificate: serve TLS on every protocol port'],
+  ['--tls-key <file>', 'tlsKey', ['tls', 'key'], 'PEM private key of --tls-cert'],
 ];
 
 function flagsToConfig(options: Record<string, string | undefined>): FlagValues {
@@ -59,9 +67,29 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
     .map(([name, port]) => `${name}=${port}`)
     .join(' ');
   logger.info(
-    { ports: gateway.ports, mode: config.redis ? 'cluster' : 'embedded' },
+    {
+      ports: gateway.ports,
+      mode: config.redis ? 'cluster' : 'embedded',
+      tls: gateway.tls,
+      trustProxy: config.trustProxy,
+      maxConnections: config.limits.maxConnections,
+    },
     `switchboard ready: ${summary}`,
   );
+
+  // SIGHUP: a renewed certificate is served to new connections; open ones are not touched.
+  process.on('SIGHUP', () => {
+    if (!gateway.tls) return logger.info({ signal: 'SIGHUP' }, 'no TLS certificate to reload');
+    try {
+      gateway.reloadTls();
+      logger.info({ signal: 'SIGHUP', cert: config.tls.cert }, 'TLS certificate reloaded');
+    } catch (error) {
+      logger.error(
+        { err: error, cert: config.tls.cert },
+        'TLS certificate reload failed; still serving the old one',
+      );
+    }
+  });
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');

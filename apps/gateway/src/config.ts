@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { defaultLimits, defaultThrottleOptions } from '@switchboard/core';
+import {
+  CidrError,
+  DEFAULT_PREAMBLE_TIMEOUT_MS,
+  defaultLimits,
+  defaultThrottleOptions,
+  descriptorSoftLimit,
+  maxConnectionsForDescriptors,
+  parseCidr,
+} from '@switchboard/core';
 import { z } from 'zod';
 import { adapterNames, adapters } from './adapters.ts';
 
@@ -10,7 +18,14 @@ const nonNegativeInt = z.int().nonnegative();
 function adapterSchema(definition: (typeof adapters)[number]) {
   const options = definition.optionsSchema;
   const shape = options instanceof z.ZodObject ? options.shape : {};
-  return z.strictObject({ ...shape, port: port.default(definition.defaultPort) }).prefault({});
+  return z
+    .strictObject({
+      ...shape,
+      port: port.default(definition.defaultPort),
+      /** `false` serves this adapter in plain text even when `tls` is configured. */
+      tls: z.boolean().default(true),
+    })
+    .prefault({});
 }
 
 const adaptersSchema = z
@@ -30,6 +45,29 @@ export const configSchema = z.strictObject({
     .min(1)
     .optional(),
   adapters: adaptersSchema,
+  /**
+   * Proxies (CIDR ranges) whose word on the client's address is taken: TCP connections from
+   * them must start with a PROXY header, HTTP requests from them name the client in
+   * `Forwarded` / `X-Forwarded-For`. A comma-separated string is accepted too (environment).
+   */
+  trustProxy: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value),
+      z.array(z.string().refine(isCidr, 'not an IP address or CIDR range')),
+    )
+    .default([]),
+  /** Serve TLS on every protocol listener (wss:// on the WebSocket ones); SIGHUP reloads the files. */
+  tls: z
+    .strictObject({
+      /** PEM certificate chain file. */
+      cert: z.string().min(1).optional(),
+      /** PEM private key file. */
+      key: z.string().min(1).optional(),
+    })
+    .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), 'needs both cert and key')
+    .prefault({}),
+  /** How long a connection has for its PROXY header, and then for its TLS handshake. */
+  preambleTimeoutMs: positiveInt.default(DEFAULT_PREAMBLE_TIMEOUT_MS),
   admin: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
@@ -40,7 +78,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   limits: z
     .strictObject({
-      maxConnections: positiveInt.default(defaultLimits.maxConnections),
+      /** Default: derived from the descriptor limit, so it engages before descriptors run out. */
+      maxConnections: positiveInt.optional(),
       maxConnectionsPerAddress: positiveInt.default(defaultLimits.maxConnectionsPerAddress),
       messagesPerSecond: positiveInt.default(defaultLimits.messagesPerSecond),
       messageBurst: positiveInt.default(defaultLimits.messageBurst),
@@ -48,7 +87,11 @@ export const configSchema = z.strictObject({
       byteBurst: positiveInt.default(defaultLimits.byteBurst),
       maxQueuedBytes: positiveInt.default(defaultLimits.maxQueuedBytes),
     })
-    .prefault({}),
+    .prefault({})
+    .transform((limits) => ({
+      ...limits,
+      maxConnections: limits.maxConnections ?? defaultMaxConnections(),
+    })),
   throttle: z
     .strictObject({
       maxFailuresPerName: positiveInt.default(defaultThrottleOptions.maxFailuresPerName),
@@ -70,6 +113,21 @@ export const configSchema = z.strictObject({
 });
 
 export type GatewayConfig = Readonly<z.infer<typeof configSchema>>;
+
+function isCidr(text: string): boolean {
+  try {
+    parseCidr(text);
+    return true;
+  } catch (error) {
+    if (error instanceof CidrError) return false;
+    throw error;
+  }
+}
+
+/** SPEC's 200 000, lowered to what the descriptor soft limit (read at start) leaves room for. */
+export function defaultMaxConnections(softLimit = descriptorSoftLimit()): number {
+  return maxConnectionsForDescriptors(softLimit, defaultLimits.maxConnections);
+}
 type Json = Record<string, unknown>;
 
 export class ConfigError extends Error {
@@ -118,7 +176,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 /** Environment values are strings; numbers, booleans and lists are read as the schema expects. */
 function parseEnvValue(path: string[], raw: string): unknown {
-  if (path.at(-1) === 'only') return raw.split(',').map((item) => item.trim());
+  if (path.at(-1) === 'only' || path[0] === 'trustProxy') return raw.split(',').map((item) => item.trim());
   if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
   if (raw === 'true' || raw === 'false') return raw === 'true';
   return raw;
@@ -215,9 +273,20 @@ export function enabledAdapters(config: GatewayConfig) {
   return adapters.filter((definition) => !config.only || config.only.includes(definition.name));
 }
 
-export function adapterSettings(config: GatewayConfig, name: string): { port: number; options: Json } {
-  const { port: adapterPort, ...options } = (config.adapters as Record<string, Json & { port: number }>)[
-    name
-  ]!;
-  return { port: adapterPort, options };
+export function adapterSettings(
+  config: GatewayConfig,
+  name: string,
+): { port: number; tls: boolean; options: Json } {
+  const {
+    port: adapterPort,
+    tls,
+    ...options
+  } = (config.adapters as Record<string, Json & { port: number; tls: boolean }>)[name]!;
+  return { port: adapterPort, tls, options };
+}
+
+/** The TLS files, when both are configured. */
+export function tlsFiles(config: GatewayConfig): { cert: string; key: string } | null {
+  const { cert, key } = config.tls;
+  return cert !== undefined && key !== undefined ? { cert, key } : null;
 }

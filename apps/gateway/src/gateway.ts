@@ -1,6 +1,6 @@
-import { Hub, type Logger, type RunningAdapter } from '@switchboard/core';
+import { EdgeRuntime, Hub, type Logger, type RunningAdapter } from '@switchboard/core';
 import { createAdminServer } from './admin-http.ts';
-import { adapterSettings, enabledAdapters, type GatewayConfig } from './config.ts';
+import { adapterSettings, enabledAdapters, type GatewayConfig, tlsFiles } from './config.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { openBackend } from './stores.ts';
 
@@ -8,12 +8,26 @@ export interface RunningGateway {
   /** Bound ports by adapter name, and `admin`. */
   readonly ports: Readonly<Record<string, number>>;
   readonly hub: Hub;
+  /** Whether the protocol listeners serve TLS (those that did not opt out). */
+  readonly tls: boolean;
+  /**
+   * Reads the TLS certificate and key again (SIGHUP): new connections get them, open ones keep
+   * theirs. Throws, keeping the current certificate, when the files cannot be used.
+   */
+  reloadTls(): void;
   /** Graceful stop: adapters tell their clients, storage is flushed. */
   stop(): Promise<void>;
 }
 
 /** Starts every enabled adapter and the admin server on one hub. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  // First: a certificate that cannot be read stops the start before anything is opened.
+  const edge = new EdgeRuntime({
+    logger: logger.child({ component: 'edge' }),
+    trustProxy: config.trustProxy,
+    tls: tlsFiles(config),
+    preambleTimeoutMs: config.preambleTimeoutMs,
+  });
   const backend = await openBackend(config, logger.child({ component: 'store' }));
   const hub = new Hub({
     nodeId: backend.nodeId,
@@ -32,13 +46,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const stopAdapters = () => Promise.allSettled([...running.values()].map((adapter) => adapter.close()));
   try {
     for (const definition of enabledAdapters(config)) {
-      const { port, options } = adapterSettings(config, definition.name);
+      const { port, tls, options } = adapterSettings(config, definition.name);
+      const adapterLogger = logger.child({ adapter: definition.name });
       const adapter = await definition.start({
         hub,
-        logger: logger.child({ adapter: definition.name }),
+        logger: adapterLogger,
         host: config.host,
         port,
         options,
+        edge: edge.forAdapter({ logger: adapterLogger, tls }),
       });
       running.set(definition.name, adapter);
     }
@@ -76,5 +92,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     })();
     return stopping;
   };
-  return { ports: Object.freeze(ports), hub, stop };
+  return {
+    ports: Object.freeze(ports),
+    hub,
+    tls: edge.tlsEnabled,
+    reloadTls: () => edge.reloadTls(),
+    stop,
+  };
 }
