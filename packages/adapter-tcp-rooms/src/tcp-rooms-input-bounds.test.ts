@@ -105,3 +105,25 @@ describe('tcp-rooms client that does not read (issue 12, item 1)', () => {
     expect(harness.hub.stats.slowReaderDrops).toBe(0);
   });
 });
+
+describe('tcp-rooms share of the event loop (issue 12, item 4)', () => {
+  it('serves another client while one runs a whole burst of lines sent at once', async () => {
+    harness = await Harness.start({ options: { logChat: false } });
+    const members = await Promise.all(Array.from({ length: 50 }, (_, i) => harness.signUp(`m${i}`, 'pw')));
+    for (const member of members) member.discard();
+    const flooder = await harness.signUp('flooder', 'pw');
+    const bystander = await harness.signUp('bystander', 'pw');
+    bystander.send('/create quiet');
+    expect(await bystander.nextLine()).toMatch(/^Room quiet created/);
+    const lines = 1_900; // within the flooder's burst: nothing but the turn's share holds it back
+    const total = lines * members.length;
+    const before = harness.hub.stats.deliveries;
+    flooder.write(Array.from({ length: lines }, (_, i) => `line ${i}\n`).join(''));
+    await new Promise((resolve) => setImmediate(resolve));
+    bystander.send('/rooms');
+    expect(await bystander.nextLine(10_000)).toBe('Rooms: quiet');
+    // Answered while the flood was still being delivered, not after all of it.
+    expect(harness.hub.stats.deliveries - before).toBeLessThan(total / 2);
+    await waitFor(() => harness.hub.stats.deliveries - before === total, 15_000, 'the whole flood');
+  });
+});
