@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:net';
-import type { AdapterStartContext, RunningAdapter } from '@switchboard/core';
+import { type AdapterStartContext, edgeOf, type RunningAdapter } from '@switchboard/core';
 import { SohConnection } from './soh-connection.ts';
 
 export interface SohOptions {
@@ -16,18 +15,15 @@ const SHUTDOWN_GRACE_MS = 1_000;
 export async function startSohServer(context: AdapterStartContext<SohOptions>): Promise<RunningAdapter> {
   const { hub, logger, host, port, options } = context;
   const connections = new Set<SohConnection>();
-  const server = createServer((socket) => {
-    const connection = new SohConnection(socket, hub, logger, options);
+  const listener = await edgeOf(context).listenTcp({ host, port }, (socket, clientAddress) => {
+    const connection = new SohConnection(socket, hub, logger, options, clientAddress);
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));
   });
-  await listen(server, host, port);
-  server.on('error', (error) => logger.error({ err: error }, 'soh server error'));
-  const address = server.address();
   return {
-    port: typeof address === 'object' && address ? address.port : port,
+    port: listener.port,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listener.close();
       // SOH has no word for goodbye: ending the stream after the last delivery is all it can say.
       for (const connection of connections) connection.shutdown();
       const stragglers = setTimeout(() => {
@@ -37,14 +33,4 @@ export async function startSohServer(context: AdapterStartContext<SohOptions>): 
       clearTimeout(stragglers);
     },
   };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

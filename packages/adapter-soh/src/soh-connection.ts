@@ -70,14 +70,15 @@ export class SohConnection implements SessionSink {
   #inputEnded = false;
   #finished = false;
 
-  constructor(socket: Socket, hub: Hub, logger: Logger, options: SohConnectionOptions) {
+  /** `address`: the client's, from the edge (a trusted proxy's PROXY header, else the peer). */
+  constructor(socket: Socket, hub: Hub, logger: Logger, options: SohConnectionOptions, address: string) {
     this.#socket = socket;
     this.#hub = hub;
     this.#logger = logger;
     this.#decoder = new SohFieldDecoder(options.maxFieldBytes);
     this.#bucket = hub.rateLimiter();
     socket.on('error', (error) => logger.debug({ err: error }, 'soh connection error'));
-    this.#session = hub.open('soh', socket.remoteAddress ?? '', this);
+    this.#session = hub.open('soh', address, this);
     if (!this.#session) {
       socket.destroy();
       return;
