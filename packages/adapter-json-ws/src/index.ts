@@ -2,6 +2,8 @@ import { defineAdapter } from '@switchboard/core';
 import { startJsonWs } from './json-ws-adapter.ts';
 import { type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 
+export { closeWithGrace } from './close-with-grace.ts';
+export { HttpDeadline } from './http-deadline.ts';
 export { InboundFlow, type PausableSocket } from './inbound-flow.ts';
 export { answerChatFrame, jsonWsErrors, MAX_NAMED_IN_ERROR, notActiveError } from './json-ws-chat.ts';
 export {

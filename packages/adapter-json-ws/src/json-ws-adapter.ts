@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdapterStartContext, RunningAdapter } from '@switchboard/core';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { HttpDeadline } from './http-deadline.ts';
 import { jsonWsErrors } from './json-ws-chat.ts';
 import { encodeErrorFrame } from './json-ws-codec.ts';
 import { closeCodes, JsonWsConnection } from './json-ws-connection.ts';
@@ -30,6 +31,7 @@ export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): 
     response.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
     response.end('this port speaks json-ws over WebSocket\n');
   });
+  const deadline = new HttpDeadline(server, hub.timers, options.httpRequestTimeoutMs);
   const wss = new WebSocketServer({
     server,
     perMessageDeflate: false,
@@ -38,6 +40,7 @@ export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): 
   });
   wss.on('error', (error) => logger.error({ err: error }, 'json-ws server error'));
   wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+    deadline.release(request.socket);
     sockets.add(ws);
     ws.once('close', () => sockets.delete(ws));
     if (closing) {

@@ -13,7 +13,8 @@ import {
   type Session,
   type SessionSink,
 } from '@switchboard/core';
-import { type RawData, WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { closeWithGrace } from './close-with-grace.ts';
 import { InboundFlow } from './inbound-flow.ts';
 import { answerChatFrame, jsonWsErrors } from './json-ws-chat.ts';
 import {
@@ -86,9 +87,7 @@ export class JsonWsConnection implements SessionSink {
     if (this.#session === null) {
       this.#helloTimer = null;
       this.#idleTimer = null;
-      ws.close(closeCodes.tryAgainLater, 'too many connections');
-      // A client that never answers the close frame must not keep its slot warm for 30 s.
-      hub.timers.schedule(1_000, () => ws.terminate());
+      closeWithGrace(ws, hub.timers, options.closeGraceMs, closeCodes.tryAgainLater, 'too many connections');
       return;
     }
     this.#helloTimer = hub.timers.schedule(options.helloTimeoutMs, () =>
@@ -176,7 +175,7 @@ export class JsonWsConnection implements SessionSink {
   }
 
   #close(code: number, reason: string): void {
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(code, reason);
+    closeWithGrace(this.#ws, this.#hub.timers, this.#options.closeGraceMs, code, reason);
   }
 
   #failed(error: unknown): void {

@@ -5,6 +5,13 @@ import { DEFAULT_MAX_RECIPIENTS, largestFrameBytes } from './json-ws-codec.ts';
 export const jsonWsOptionsSchema = z.object({
   /** `hello` must arrive this long after the opening, or the connection closes (4408). */
   helloTimeoutMs: z.number().int().positive().default(10_000),
+  /**
+   * A plain HTTP connection must send a whole request (or its upgrade) this long after
+   * connecting, or after its last response when kept alive; else it is destroyed.
+   */
+  httpRequestTimeoutMs: z.number().int().positive().default(10_000),
+  /** A peer that does not answer the server's close frame within this long is cut off. */
+  closeGraceMs: z.number().int().positive().default(2_000),
   /** A connection that sends no frame for this long is closed (4410). */
   idleTimeoutMs: z.number().int().positive().default(180_000),
   /** Longest `text` of a `send_message`, in Unicode code points (inclusive). */

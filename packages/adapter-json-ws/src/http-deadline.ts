@@ -1,0 +1,41 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { CoarseTimer, TimerWheel } from '@switchboard/core';
+
+/**
+ * The deadline of the plain-HTTP part of a WebSocket port: a connection must send a whole request
+ * within `ms` of connecting (and of each response it got, when kept alive), or it is destroyed.
+ * Silent or half-sent requests would otherwise hold a descriptor for Node's own 60 s header
+ * timeout, checked only every 30 s. Upgrades leave the deadline when the adapter takes the socket
+ * ({@link HttpDeadline.release}), since the WebSocket side has deadlines of its own.
+ */
+export class HttpDeadline {
+  readonly #timers: TimerWheel;
+  readonly #ms: number;
+  readonly #pending = new Map<Socket, CoarseTimer>();
+
+  constructor(server: Server, timers: TimerWheel, ms: number) {
+    this.#timers = timers;
+    this.#ms = ms;
+    server.on('connection', (socket: Socket) => this.#watch(socket));
+    // A request answered in full: a kept-alive connection gets a fresh deadline for its next one.
+    server.on('request', (request, response) => {
+      response.once('finish', () => this.#pending.get(request.socket)?.reset());
+    });
+  }
+
+  /** The socket was upgraded: its deadlines are the WebSocket side's from now on. */
+  release(socket: Socket): void {
+    this.#pending.get(socket)?.cancel();
+    this.#pending.delete(socket);
+  }
+
+  #watch(socket: Socket): void {
+    const timer = this.#timers.schedule(this.#ms, () => {
+      this.#pending.delete(socket);
+      socket.destroy();
+    });
+    this.#pending.set(socket, timer);
+    socket.once('close', () => this.release(socket));
+  }
+}
