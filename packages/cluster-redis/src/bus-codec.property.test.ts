@@ -1,7 +1,13 @@
 import type { BusEvent } from '@switchboard/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BusFrameError, decodeBusFrame, encodeBusFrame, MAX_NODE_ID_BYTES } from './bus-codec.ts';
+import {
+  BusFrameError,
+  decodeBusFrame,
+  encodeBusFrame,
+  MAX_NODE_ID_BYTES,
+  type WireEvent,
+} from './bus-codec.ts';
 
 /** Properties of the bus frame codec over generated events and bytes, shrunk by fast-check on failure. */
 
@@ -11,7 +17,9 @@ const RUNS = { numRuns: 1000 };
 const nameKey = fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('latin1'));
 const text = fc.uint8Array({ maxLength: 80 }).map((bytes) => Buffer.from(bytes));
 const timestamp = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.double());
-const event: fc.Arbitrary<BusEvent> = fc.oneof(
+const seq = fc.maxSafeNat();
+const utf8 = fc.string({ maxLength: 20 });
+const event: fc.Arbitrary<WireEvent> = fc.oneof(
   fc.record({
     kind: fc.constant('direct' as const),
     to: fc.array(nameKey, { maxLength: 6 }),
@@ -28,7 +36,14 @@ const event: fc.Arbitrary<BusEvent> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('claim' as const), name: nameKey, token: timestamp }),
   fc.record({ kind: fc.constant('invalidate' as const), name: nameKey }),
+  fc.record({ kind: fc.constant('name-added' as const), seq, name: nameKey, token: timestamp }),
+  fc.record({ kind: fc.constant('name-removed' as const), seq, name: nameKey }),
+  fc.record({ kind: fc.constant('session-set' as const), seq, clientId: utf8, sessionId: utf8 }),
+  fc.record({ kind: fc.constant('session-deleted' as const), seq, clientId: utf8, sessionId: utf8 }),
+  fc.record({ kind: fc.constant('beat' as const), seq, leaving: fc.boolean() }),
+  fc.record({ kind: fc.constant('handoff' as const), name: nameKey, to: utf8 }),
 );
+const flags = fc.integer({ min: 0, max: 255 });
 const nodeId = fc
   .string({ unit: 'binary', maxLength: 30 })
   .filter((id) => Buffer.byteLength(id) <= MAX_NODE_ID_BYTES);
@@ -46,11 +61,12 @@ function decodeOrError(frame: Buffer) {
 describe('bus frame properties', () => {
   it('round-trips every event with its bytes, from any node id', () => {
     fc.assert(
-      fc.property(nodeId, event, (node, original) => {
+      fc.property(nodeId, event, flags, (node, original, bits) => {
         // Decoded out of a copy, so the test also proves the frame carries everything itself.
-        expect(decodeBusFrame(Buffer.from(encodeBusFrame(node, original)))).toEqual({
+        expect(decodeBusFrame(Buffer.from(encodeBusFrame(node, original, bits)))).toEqual({
           nodeId: node,
           event: original,
+          flags: original.kind === 'direct' ? bits : 0,
         });
       }),
       RUNS,
@@ -76,7 +92,7 @@ describe('bus frame properties', () => {
 
   it('decodes or refuses any bytes with a BusFrameError, never another error', () => {
     const kindFirst = fc
-      .tuple(fc.integer({ min: 0, max: 5 }), fc.uint8Array({ maxLength: 120 }))
+      .tuple(fc.integer({ min: 0, max: 11 }), fc.uint8Array({ maxLength: 120 }))
       .map(([kind, rest]) => Buffer.from([kind, ...rest]));
     fc.assert(
       fc.property(
@@ -103,9 +119,9 @@ describe('bus frame properties', () => {
             text: Buffer.alloc(0),
             timestamp: 0,
           });
-          // Kind, node id, sender and timestamp, then the bogus count.
+          // Kind, node id, flags, sender and timestamp, then the bogus count.
           const frame = Buffer.concat([
-            head.subarray(0, 2 + 1 + 2 + 1 + 8),
+            head.subarray(0, 2 + 1 + 1 + 2 + 1 + 8),
             Buffer.from([count >>> 24, count >>> 16, count >>> 8, count].map((b) => b & 0xff)),
             rest,
           ]);

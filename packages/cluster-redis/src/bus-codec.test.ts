@@ -1,6 +1,13 @@
 import type { BusEvent } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
-import { BusFrameError, decodeBusFrame, encodeBusFrame } from './bus-codec.ts';
+import {
+  BusFrameError,
+  DirectFlags,
+  decodeBusFrame,
+  encodeBusFrame,
+  flagsOffset,
+  type WireEvent,
+} from './bus-codec.ts';
 
 const key = (...bytes: number[]) => Buffer.from(bytes).toString('latin1');
 const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -27,8 +34,12 @@ describe('bus frames', () => {
   it.each(
     events.map((event) => [event.kind, event] as const),
   )('round-trips a %s event with its bytes', (_, event) => {
-    const frame = encodeBusFrame('node-ü', event);
-    expect(decodeBusFrame(frame)).toEqual({ nodeId: 'node-ü', event });
+    const frame = encodeBusFrame('node-ü', event, event.kind === 'direct' ? 5 : 0);
+    expect(decodeBusFrame(frame)).toEqual({
+      nodeId: 'node-ü',
+      event,
+      flags: event.kind === 'direct' ? 5 : 0,
+    });
   });
 
   it('keeps texts and names as bytes, not as UTF-8 text', () => {
@@ -42,7 +53,7 @@ describe('bus frames', () => {
     expect(Buffer.from(event.sender, 'latin1')).toEqual(Buffer.from([0xe9]));
   });
 
-  it('is compact: a direct "hi" from a to b is 27 bytes with a one-byte node id', () => {
+  it('is compact: a direct "hi" from a to b is 28 bytes with a one-byte node id', () => {
     const frame = encodeBusFrame('n', {
       kind: 'direct',
       to: ['b'],
@@ -50,8 +61,8 @@ describe('bus frames', () => {
       text: Buffer.from('hi'),
       timestamp: 1,
     });
-    // kind 1 + node 2 + sender 3 + timestamp 8 + count 4 + recipient 3 + text 4+2
-    expect(frame.length).toBe(27);
+    // kind 1 + node 2 + flags 1 + sender 3 + timestamp 8 + count 4 + recipient 3 + text 4+2
+    expect(frame.length).toBe(28);
   });
 
   it('refuses every truncation of every frame', () => {
@@ -68,7 +79,7 @@ describe('bus frames', () => {
   it('refuses trailing bytes, unknown kinds, bad room flags and impossible counts', () => {
     const claim = encodeBusFrame('n', { kind: 'claim', name: 'x', token: 1 });
     expect(() => decodeBusFrame(Buffer.concat([claim, Buffer.from([0])]))).toThrow(BusFrameError);
-    expect(() => decodeBusFrame(Buffer.from([9, 0]))).toThrow('unknown event kind 9');
+    expect(() => decodeBusFrame(Buffer.from([11, 0]))).toThrow('unknown event kind 11');
     expect(() => decodeBusFrame(Buffer.alloc(0))).toThrow(BusFrameError);
     const broadcast = encodeBusFrame('n', {
       kind: 'broadcast',
@@ -86,8 +97,45 @@ describe('bus frames', () => {
       text: Buffer.alloc(0),
       timestamp: 1,
     });
-    direct.writeUInt32BE(0xffffffff, 1 + 2 + 3 + 8);
+    direct.writeUInt32BE(0xffffffff, 1 + 2 + 1 + 3 + 8);
     expect(() => decodeBusFrame(direct)).toThrow('recipient count exceeds the frame');
+  });
+
+  it("round-trips the cluster layer's own events, and refuses bad event numbers and flags", () => {
+    const own: WireEvent[] = [
+      { kind: 'name-added', seq: 1, name: key(0x00, 0xff), token: 1_767_225_600_123_456 },
+      { kind: 'name-added', seq: 2, name: 'reg', token: 0 },
+      { kind: 'name-removed', seq: 3, name: 'x' },
+      { kind: 'session-set', seq: 4, clientId: 'клиент', sessionId: 'uuid' },
+      { kind: 'session-deleted', seq: 5, clientId: 'c', sessionId: '' },
+      { kind: 'beat', seq: 0, leaving: false },
+      { kind: 'beat', seq: Number.MAX_SAFE_INTEGER, leaving: true },
+      { kind: 'handoff', name: everyByte.toString('latin1'), to: 'node-b' },
+    ];
+    for (const event of own) {
+      const frame = encodeBusFrame('n', event);
+      expect(decodeBusFrame(frame)).toEqual({ nodeId: 'n', event, flags: 0 });
+      for (let cut = 0; cut < frame.length; cut++)
+        expect(() => decodeBusFrame(frame.subarray(0, cut))).toThrow(BusFrameError);
+    }
+    for (const seq of [-1, 1.5, Number.NaN, 2 ** 60])
+      expect(() => decodeBusFrame(encodeBusFrame('n', { kind: 'beat', seq, leaving: false }))).toThrow(
+        'bad event number',
+      );
+    const beat = encodeBusFrame('n', { kind: 'beat', seq: 1, leaving: false });
+    beat[beat.length - 1] = 2;
+    expect(() => decodeBusFrame(beat)).toThrow('bad leaving flag');
+  });
+
+  it("keeps a direct frame's flags at a fixed place, for forwarding by patching one byte", () => {
+    const frame = encodeBusFrame(
+      'node',
+      { kind: 'direct', to: ['b'], sender: 'a', text: Buffer.from('x'), timestamp: 1 },
+      1,
+    );
+    expect(frame[flagsOffset(frame)]).toBe(1);
+    frame[flagsOffset(frame)] = DirectFlags.FORWARDED;
+    expect(decodeBusFrame(frame).flags).toBe(DirectFlags.FORWARDED);
   });
 
   it('refuses a node id over 255 bytes when encoding', () => {

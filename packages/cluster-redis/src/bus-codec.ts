@@ -3,41 +3,90 @@ import type { BusEvent } from '@switchboard/core';
 /**
  * Bus events as compact binary frames, so names and texts travel as the bytes they are.
  *
- *   u8 kind (1 direct, 2 broadcast, 3 claim, 4 invalidate)
- *   u8 node id length, node id (UTF-8)          the publisher, so it can skip its own frames
- *   direct:     name sender, f64 timestamp, u32 count, count x name, u32 text length, text
+ *   u8 kind (1 direct, 2 broadcast, 3 claim, 4 invalidate, 5-8 presence, 9 beat, 10 handoff)
+ *   u8 node id length, node id (UTF-8)          the origin, so it can skip its own frames
+ *   direct:     u8 flags, name sender, f64 timestamp, u32 count, count x name, u32 text length, text
  *   broadcast:  name sender, f64 timestamp, u8 has room, [u16 room length, room (UTF-8)], u32 text length, text
  *   claim:      name, f64 token
  *   invalidate: name
+ *   5 name added:      f64 seq, name, f64 claim token (0: registered)
+ *   6 name removed:    f64 seq, name
+ *   7 session set:     f64 seq, str client id, str session id
+ *   8 session deleted: f64 seq, str client id, str session id
+ *   9 beat:            f64 seq, u8 leaving
+ *   10 handoff:        name, str node id of the name's new holder
  *
- * A `name` is u16 length + its bytes (a name key holds one char per byte). Integers are big-endian.
+ * A `name` is u16 length + its bytes (a name key holds one char per byte), a `str` u16 length +
+ * UTF-8. Integers are big-endian. The flags of a direct frame sit at a fixed place (right after
+ * the node id) so a gateway forwarding a frame patches one byte instead of encoding it again.
+ * Kinds 5-10 are the cluster layer's own (presence mirror, owner routing); the hub never sees them.
  * Pure: no Redis, no core routing.
  */
 
+/** The cluster layer's own events, numbered per origin (`seq`) so a receiver can see a gap. */
+export type MirrorEvent =
+  | { kind: 'name-added'; seq: number; name: string; token: number }
+  | { kind: 'name-removed'; seq: number; name: string }
+  | { kind: 'session-set'; seq: number; clientId: string; sessionId: string }
+  | { kind: 'session-deleted'; seq: number; clientId: string; sessionId: string }
+  /** Sent with every heartbeat: the origin is alive and its last event number is `seq`. */
+  | { kind: 'beat'; seq: number; leaving: boolean };
+
+/** Owner routing: the origin stopped sending `name` to the receiver and sends it to `to` now. */
+export interface HandoffEvent {
+  kind: 'handoff';
+  name: string;
+  to: string;
+}
+
+export type WireEvent = BusEvent | MirrorEvent | HandoffEvent;
+
 export interface BusFrame {
   nodeId: string;
-  event: BusEvent;
+  event: WireEvent;
+  /** Direct frames only (0 otherwise), see `DirectFlags`. */
+  flags: number;
 }
+
+/** Bits of a direct frame's flags byte. */
+export const DirectFlags = {
+  /** Every recipient was routed to this receiver alone: it may forward what it no longer holds. */
+  SOLE: 1,
+  /** Forwarded by the recipient's previous holder: delivered where it lands, never forwarded again. */
+  FORWARDED: 2,
+  /** The origin's first frame for its recipient after it moved here: wait for the handoff. */
+  AFTER_MOVE: 4,
+} as const;
 
 const DIRECT = 1;
 const BROADCAST = 2;
 const CLAIM = 3;
 const INVALIDATE = 4;
+const NAME_ADDED = 5;
+const NAME_REMOVED = 6;
+const SESSION_SET = 7;
+const SESSION_DELETED = 8;
+const BEAT = 9;
+const HANDOFF = 10;
 
 export const MAX_NODE_ID_BYTES = 255;
 
 export class BusFrameError extends Error {}
 
-export function encodeBusFrame(nodeId: string, event: BusEvent): Buffer {
+/** Where a direct frame's flags byte is. */
+export const flagsOffset = (frame: Buffer): number => 2 + frame[1]!;
+
+export function encodeBusFrame(nodeId: string, event: WireEvent, flags = 0): Buffer {
   const node = Buffer.from(nodeId, 'utf8');
   if (node.length > MAX_NODE_ID_BYTES) throw new RangeError(`node id over ${MAX_NODE_ID_BYTES} bytes`);
-  const room = event.kind === 'broadcast' && event.room !== null ? Buffer.from(event.room, 'utf8') : null;
-  const frame = Buffer.allocUnsafe(frameSize(node.length, event, room));
+  const extra = extraBytes(event);
+  const frame = Buffer.allocUnsafe(frameSize(node.length, event, extra));
   let at = frame.writeUInt8(kindCode(event), 0);
   at = frame.writeUInt8(node.length, at);
   at += node.copy(frame, at);
   switch (event.kind) {
     case 'direct':
+      at = frame.writeUInt8(flags, at);
       at = writeName(frame, at, event.sender);
       at = frame.writeDoubleBE(event.timestamp, at);
       at = frame.writeUInt32BE(event.to.length, at);
@@ -45,7 +94,8 @@ export function encodeBusFrame(nodeId: string, event: BusEvent): Buffer {
       at = frame.writeUInt32BE(event.text.length, at);
       at += event.text.copy(frame, at);
       break;
-    case 'broadcast':
+    case 'broadcast': {
+      const room = extra[0] ?? null;
       at = writeName(frame, at, event.sender);
       at = frame.writeDoubleBE(event.timestamp, at);
       at = frame.writeUInt8(room ? 1 : 0, at);
@@ -57,12 +107,36 @@ export function encodeBusFrame(nodeId: string, event: BusEvent): Buffer {
       at = frame.writeUInt32BE(event.text.length, at);
       at += event.text.copy(frame, at);
       break;
+    }
     case 'claim':
       at = writeName(frame, at, event.name);
       at = frame.writeDoubleBE(event.token, at);
       break;
     case 'invalidate':
       at = writeName(frame, at, event.name);
+      break;
+    case 'name-added':
+      at = frame.writeDoubleBE(event.seq, at);
+      at = writeName(frame, at, event.name);
+      at = frame.writeDoubleBE(event.token, at);
+      break;
+    case 'name-removed':
+      at = frame.writeDoubleBE(event.seq, at);
+      at = writeName(frame, at, event.name);
+      break;
+    case 'session-set':
+    case 'session-deleted':
+      at = frame.writeDoubleBE(event.seq, at);
+      at = writeBytes(frame, at, extra[0]!);
+      at = writeBytes(frame, at, extra[1]!);
+      break;
+    case 'beat':
+      at = frame.writeDoubleBE(event.seq, at);
+      at = frame.writeUInt8(event.leaving ? 1 : 0, at);
+      break;
+    case 'handoff':
+      at = writeName(frame, at, event.name);
+      at = writeBytes(frame, at, extra[0]!);
       break;
   }
   return frame;
@@ -73,9 +147,11 @@ export function decodeBusFrame(frame: Buffer): BusFrame {
   const reader = new FrameReader(frame);
   const kind = reader.u8();
   const nodeId = reader.bytes(reader.u8()).toString('utf8');
-  let event: BusEvent;
+  let event: WireEvent;
+  let flags = 0;
   switch (kind) {
     case DIRECT: {
+      flags = reader.u8();
       const sender = reader.name();
       const timestamp = reader.f64();
       const count = reader.u32();
@@ -101,41 +177,105 @@ export function decodeBusFrame(frame: Buffer): BusFrame {
     case INVALIDATE:
       event = { kind: 'invalidate', name: reader.name() };
       break;
+    case NAME_ADDED:
+      event = { kind: 'name-added', seq: reader.f64(), name: reader.name(), token: reader.f64() };
+      break;
+    case NAME_REMOVED:
+      event = { kind: 'name-removed', seq: reader.f64(), name: reader.name() };
+      break;
+    case SESSION_SET:
+    case SESSION_DELETED: {
+      const seq = reader.f64();
+      const clientId = reader.str();
+      const sessionId = reader.str();
+      event = { kind: kind === SESSION_SET ? 'session-set' : 'session-deleted', seq, clientId, sessionId };
+      break;
+    }
+    case BEAT: {
+      const seq = reader.f64();
+      const leaving = reader.u8();
+      if (leaving > 1) throw new BusFrameError('bad leaving flag');
+      event = { kind: 'beat', seq, leaving: leaving === 1 };
+      break;
+    }
+    case HANDOFF:
+      event = { kind: 'handoff', name: reader.name(), to: reader.str() };
+      break;
     default:
       throw new BusFrameError(`unknown event kind ${kind}`);
   }
   if (reader.remaining !== 0) throw new BusFrameError('trailing bytes after the event');
-  return { nodeId, event };
+  if ('seq' in event && !(Number.isSafeInteger(event.seq) && event.seq >= 0))
+    throw new BusFrameError('bad event number');
+  return { nodeId, event, flags };
 }
 
-function kindCode(event: BusEvent): number {
+const KIND_CODES: Record<WireEvent['kind'], number> = {
+  direct: DIRECT,
+  broadcast: BROADCAST,
+  claim: CLAIM,
+  invalidate: INVALIDATE,
+  'name-added': NAME_ADDED,
+  'name-removed': NAME_REMOVED,
+  'session-set': SESSION_SET,
+  'session-deleted': SESSION_DELETED,
+  beat: BEAT,
+  handoff: HANDOFF,
+};
+
+const kindCode = (event: WireEvent): number => KIND_CODES[event.kind];
+
+const NO_EXTRA: Buffer[] = [];
+
+/** The UTF-8 strings of an event, encoded once for both sizing and writing. */
+function extraBytes(event: WireEvent): Buffer[] {
   switch (event.kind) {
-    case 'direct':
-      return DIRECT;
     case 'broadcast':
-      return BROADCAST;
-    case 'claim':
-      return CLAIM;
-    case 'invalidate':
-      return INVALIDATE;
+      return event.room === null ? NO_EXTRA : [Buffer.from(event.room, 'utf8')];
+    case 'session-set':
+    case 'session-deleted':
+      return [Buffer.from(event.clientId, 'utf8'), Buffer.from(event.sessionId, 'utf8')];
+    case 'handoff':
+      return [Buffer.from(event.to, 'utf8')];
+    default:
+      return NO_EXTRA;
   }
 }
 
-function frameSize(nodeBytes: number, event: BusEvent, room: Buffer | null): number {
+function frameSize(nodeBytes: number, event: WireEvent, extra: Buffer[]): number {
   const head = 2 + nodeBytes;
+  let strings = 0;
+  for (const bytes of extra) strings += 2 + bytes.length;
   switch (event.kind) {
     case 'direct': {
-      let size = head + 2 + event.sender.length + 8 + 4 + 4 + event.text.length;
+      let size = head + 1 + 2 + event.sender.length + 8 + 4 + 4 + event.text.length;
       for (const to of event.to) size += 2 + to.length;
       return size;
     }
     case 'broadcast':
-      return head + 2 + event.sender.length + 8 + 1 + (room ? 2 + room.length : 0) + 4 + event.text.length;
+      return head + 2 + event.sender.length + 8 + 1 + strings + 4 + event.text.length;
     case 'claim':
       return head + 2 + event.name.length + 8;
     case 'invalidate':
       return head + 2 + event.name.length;
+    case 'name-added':
+      return head + 8 + 2 + event.name.length + 8;
+    case 'name-removed':
+      return head + 8 + 2 + event.name.length;
+    case 'session-set':
+    case 'session-deleted':
+      return head + 8 + strings;
+    case 'beat':
+      return head + 8 + 1;
+    case 'handoff':
+      return head + 2 + event.name.length + strings;
   }
+}
+
+function writeBytes(frame: Buffer, at: number, bytes: Buffer): number {
+  if (bytes.length > 0xffff) throw new RangeError('string over 65535 bytes');
+  const next = frame.writeUInt16BE(bytes.length, at);
+  return next + bytes.copy(frame, next);
 }
 
 function writeName(frame: Buffer, at: number, nameKey: string): number {
@@ -168,6 +308,11 @@ class FrameReader {
   }
   f64(): number {
     return this.#frame.readDoubleBE(this.#advance(8));
+  }
+  str(): string {
+    const length = this.u16();
+    const at = this.#advance(length);
+    return this.#frame.toString('utf8', at, at + length);
   }
   name(): string {
     const length = this.u16();

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
+import { encodeBusFrame, type MirrorEvent } from './bus-codec.ts';
 import type { RedisClusterStats } from './cluster-stats.ts';
-import { heartbeat } from './presence-scripts.ts';
+import { heartbeat, presenceChange, reapNodes } from './presence-scripts.ts';
 import { nameBytes, type RedisKeys } from './redis-keys.ts';
 import type { WarnLimiter } from './warn-limiter.ts';
 
-/** Items per SADD/HSET when rewriting a node's state, to keep each command a sane size. */
+/** Items per HSET when rewriting a node's state, to keep each command a sane size. */
 const CHUNK = 10_000;
 
 export interface RegistrationOptions {
@@ -13,16 +14,23 @@ export interface RegistrationOptions {
   nodeTtlMs: number;
 }
 
+const OP_ADD_NAME = 1;
+const OP_REMOVE_NAME = 2;
+const OP_SET_SESSION = 3;
+const OP_DELETE_SESSION = 4;
+
 /**
- * This node's entry in Redis: its heartbeat, its names and its sessions directory. The local
- * copies here are the truth; Redis holds a replica that may be lost (an outage, a Redis restart,
- * other nodes forgetting us after a long pause). Single writes go out as they happen; when one
- * fails, or Redis comes back, or the heartbeat finds the node forgotten, everything is written
- * again in one MULTI.
+ * This node's entry in Redis: its heartbeat, its names (with claim tokens), its sessions
+ * directory and the number of its last presence event. The local copies here are the truth;
+ * Redis holds a replica that may be lost (an outage, a Redis restart, other nodes forgetting us
+ * after a long pause). Every change is numbered, written and announced on the cluster channel in
+ * one script run, so the other nodes' mirrors follow it; when a write fails, or Redis comes back,
+ * or the heartbeat finds the node forgotten, everything is written again in one MULTI under a new
+ * number, and the next heartbeat tells the others to reload this node's part.
  */
 export class NodeRegistration {
-  /** Name keys held on this node (the hub adds a name on its first local connection). */
-  readonly names = new Set<string>();
+  /** Name key -> claim token (0: registered) of the names held on this node. */
+  readonly names = new Map<string, number>();
   /** client_id -> session_id of this node's sessions. */
   readonly sessions = new Map<string, string>();
   readonly #redis: Redis;
@@ -30,7 +38,10 @@ export class NodeRegistration {
   readonly #options: RegistrationOptions;
   readonly #stats: RedisClusterStats;
   readonly #warn: WarnLimiter;
+  readonly #nodeKeys: string[];
+  #seq = 0;
   #timer: NodeJS.Timeout | null = null;
+  #beats = 0;
   #dirty = false;
   #registering: Promise<void> | null = null;
   #beating = false;
@@ -48,6 +59,12 @@ export class NodeRegistration {
     this.#options = options;
     this.#stats = stats;
     this.#warn = warn;
+    const { nodeId } = options;
+    this.#nodeKeys = [keys.names(nodeId), keys.sessions(nodeId), keys.seq(nodeId)];
+  }
+
+  get seq(): number {
+    return this.#seq;
   }
 
   async start(): Promise<void> {
@@ -57,14 +74,44 @@ export class NodeRegistration {
     this.#timer.unref();
   }
 
-  /** Sends one write of this node's state; a failure marks the replica for a full rewrite. */
-  write(send: () => Promise<unknown>): void {
-    if (this.#closed) return;
-    if (this.#redis.status !== 'ready') {
-      this.#failed(new Error(`Redis connection is ${this.#redis.status}`));
-      return;
-    }
-    send().catch((error: unknown) => this.#failed(error));
+  addName(nameKey: string, token: number): void {
+    this.names.set(nameKey, token);
+    this.#change(OP_ADD_NAME, nameBytes(nameKey), token, (seq) => ({
+      kind: 'name-added',
+      seq,
+      name: nameKey,
+      token,
+    }));
+  }
+
+  removeName(nameKey: string): void {
+    if (!this.names.delete(nameKey)) return;
+    this.#change(OP_REMOVE_NAME, nameBytes(nameKey), '', (seq) => ({
+      kind: 'name-removed',
+      seq,
+      name: nameKey,
+    }));
+  }
+
+  setSession(clientId: string, sessionId: string): void {
+    this.sessions.set(clientId, sessionId);
+    this.#change(OP_SET_SESSION, clientId, sessionId, (seq) => ({
+      kind: 'session-set',
+      seq,
+      clientId,
+      sessionId,
+    }));
+  }
+
+  deleteSession(clientId: string, sessionId: string): void {
+    if (this.sessions.get(clientId) !== sessionId) return;
+    this.sessions.delete(clientId);
+    this.#change(OP_DELETE_SESSION, clientId, sessionId, (seq) => ({
+      kind: 'session-deleted',
+      seq,
+      clientId,
+      sessionId,
+    }));
   }
 
   /** Writes the whole state of this node again, atomically. Concurrent calls share one run. */
@@ -76,8 +123,8 @@ export class NodeRegistration {
   }
 
   /**
-   * Stops the heartbeat. With `leave`, removes this node from Redis at once (a graceful
-   * shutdown); without it, the node lingers until its heartbeat expires, as after `kill -9`.
+   * Stops the heartbeat. With `leave`, removes this node from Redis at once and says so (a
+   * graceful shutdown); without it, the node lingers until its heartbeat expires, as after `kill -9`.
    */
   async stop(leave: boolean): Promise<void> {
     if (this.#closed) return;
@@ -86,27 +133,60 @@ export class NodeRegistration {
     this.#redis.off('ready', this.#onReady);
     if (!leave || this.#redis.status !== 'ready') return;
     const { nodeId } = this.#options;
+    const goodbye = encodeBusFrame(nodeId, { kind: 'beat', seq: this.#seq, leaving: true });
     await this.#redis
       .multi()
-      .del(this.#keys.alive(nodeId), this.#keys.names(nodeId), this.#keys.sessions(nodeId))
+      .del(this.#keys.alive(nodeId), ...this.#nodeKeys)
       .srem(this.#keys.nodes, nodeId)
+      .publish(this.#keys.channel, goodbye)
       .exec()
       .catch((error: unknown) => this.#warn.warn('leave', error, 'cluster: could not deregister this node'));
   }
 
+  #change(
+    op: number,
+    field: Buffer | string,
+    value: number | string,
+    event: (seq: number) => MirrorEvent,
+  ): void {
+    if (this.#closed) return;
+    this.#seq += 1;
+    if (this.#redis.status !== 'ready') {
+      // The rewrite when Redis answers carries this change; the others see the gap and reload.
+      this.#failed(new Error(`Redis connection is ${this.#redis.status}`));
+      return;
+    }
+    const seq = this.#seq;
+    const announced = event(seq);
+    const frame = encodeBusFrame(this.#options.nodeId, announced);
+    this.#stats.publishedByKind[announced.kind] += 1;
+    presenceChange.run(this.#redis, this.#nodeKeys, [op, field, value, seq, this.#keys.channel, frame]).then(
+      () => {
+        this.#stats.eventsPublished += 1;
+      },
+      (error: unknown) => this.#failed(error),
+    );
+  }
+
   async #register(): Promise<void> {
     const { nodeId, nodeTtlMs } = this.#options;
-    const namesKey = this.#keys.names(nodeId);
-    const sessionsKey = this.#keys.sessions(nodeId);
+    const [namesKey, sessionsKey, seqKey] = this.#nodeKeys as [string, string, string];
     this.#dirty = false;
+    // A new number: every mirror that knew an older one reloads this node at the next beat.
+    this.#seq += 1;
+    const seq = this.#seq;
     // Built and written synchronously, so later single writes follow it on the connection.
     const multi = this.#redis.multi().del(namesKey, sessionsKey);
-    const names = [...this.names].map(nameBytes);
-    for (let i = 0; i < names.length; i += CHUNK) multi.sadd(namesKey, ...names.slice(i, i + CHUNK));
+    const names = [...this.names].flatMap(([name, token]) => [nameBytes(name), token]);
+    for (let i = 0; i < names.length; i += 2 * CHUNK) multi.hset(namesKey, ...names.slice(i, i + 2 * CHUNK));
     const entries = [...this.sessions].flat();
     for (let i = 0; i < entries.length; i += 2 * CHUNK)
       multi.hset(sessionsKey, ...entries.slice(i, i + 2 * CHUNK));
-    multi.set(this.#keys.alive(nodeId), '1', 'PX', nodeTtlMs).sadd(this.#keys.nodes, nodeId);
+    multi
+      .set(seqKey, seq)
+      .set(this.#keys.alive(nodeId), '1', 'PX', nodeTtlMs)
+      .sadd(this.#keys.nodes, nodeId)
+      .publish(this.#keys.channel, encodeBusFrame(nodeId, { kind: 'beat', seq, leaving: false }));
     try {
       const results = await multi.exec();
       const failed = results?.find(([error]) => error)?.[0];
@@ -125,7 +205,16 @@ export class NodeRegistration {
       if (!this.#dirty) {
         const { nodeId, nodeTtlMs } = this.#options;
         const keys = [this.#keys.nodes, this.#keys.alive(nodeId)];
-        if ((await heartbeat.run(this.#redis, keys, [nodeId, nodeTtlMs])) === 1) return;
+        const frame = encodeBusFrame(nodeId, { kind: 'beat', seq: this.#seq, leaving: false });
+        this.#stats.publishedByKind.beat += 1;
+        if ((await heartbeat.run(this.#redis, keys, [nodeId, nodeTtlMs, this.#keys.channel, frame])) === 1) {
+          // Now and then, also clear the entries of nodes that died (nobody else may be loading).
+          this.#beats += 1;
+          const everyTtl = Math.max(1, Math.round(nodeTtlMs / this.#options.heartbeatMs));
+          if (this.#beats % everyTtl === 0)
+            await reapNodes.run(this.#redis, [this.#keys.nodes], [this.#keys.presence]);
+          return;
+        }
       }
       await this.register();
     } catch (error) {

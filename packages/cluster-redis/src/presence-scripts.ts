@@ -2,18 +2,19 @@ import { LuaScript } from './lua-script.ts';
 
 /**
  * The nodes whose heartbeat is alive. A node whose heartbeat expired (it died without a goodbye)
- * is forgotten on the spot: its names and sessions are deleted, so a `kill -9` leaves no ghosts.
- * KEYS[1] = the nodes set, ARGV[1] = the key prefix; node keys are built as in `RedisKeys`.
+ * is forgotten on the spot: its names, sessions and event number are deleted, so a `kill -9`
+ * leaves no ghosts. KEYS[1] = the nodes set, ARGV[1] = the presence base `{P}:`; node keys are
+ * built as in `RedisKeys` (one hash tag, so one slot on a Redis Cluster).
  */
 const ALIVE_NODES = `
-local function aliveNodes(nodesKey, prefix)
+local function aliveNodes(nodesKey, base)
   local alive = {}
   for _, id in ipairs(redis.call('SMEMBERS', nodesKey)) do
-    local base = prefix .. 'node:' .. id
-    if redis.call('EXISTS', base .. ':alive') == 1 then
-      alive[#alive + 1] = base
+    local node = base .. 'node:' .. id
+    if redis.call('EXISTS', node .. ':alive') == 1 then
+      alive[#alive + 1] = { id, node }
     else
-      redis.call('DEL', base .. ':names', base .. ':sessions')
+      redis.call('DEL', node .. ':names', node .. ':sessions', node .. ':seq')
       redis.call('SREM', nodesKey, id)
     end
   end
@@ -21,45 +22,63 @@ local function aliveNodes(nodesKey, prefix)
 end
 `;
 
-/** Every name held on a live node. */
-export const listNames = new LuaScript(`${ALIVE_NODES}
-local sets = {}
-for i, base in ipairs(aliveNodes(KEYS[1], ARGV[1])) do sets[i] = base .. ':names' end
-if #sets == 0 then return {} end
-return redis.call('SUNION', unpack(sets))
-`);
-
-/** Which of ARGV[2..] are held on a live node. */
-export const filterNames = new LuaScript(`${ALIVE_NODES}
-local alive = aliveNodes(KEYS[1], ARGV[1])
-local found = {}
-for i = 2, #ARGV do
-  for _, base in ipairs(alive) do
-    if redis.call('SISMEMBER', base .. ':names', ARGV[i]) == 1 then
-      found[#found + 1] = ARGV[i]
-      break
-    end
-  end
-end
-return found
-`);
-
-/** Client id, session id, client id, ... of every live node. */
-export const listSessions = new LuaScript(`${ALIVE_NODES}
+/**
+ * Every live node's state, for loading the presence mirror: per node
+ * { id, seq, { name, token, ... }, { client id, session id, ... } }.
+ */
+export const snapshotAll = new LuaScript(`${ALIVE_NODES}
 local out = {}
-for _, base in ipairs(aliveNodes(KEYS[1], ARGV[1])) do
-  for _, item in ipairs(redis.call('HGETALL', base .. ':sessions')) do out[#out + 1] = item end
+for i, entry in ipairs(aliveNodes(KEYS[1], ARGV[1])) do
+  local node = entry[2]
+  out[i] = { entry[1], redis.call('GET', node .. ':seq') or '0',
+             redis.call('HGETALL', node .. ':names'), redis.call('HGETALL', node .. ':sessions') }
 end
 return out
 `);
 
 /**
- * Refreshes this node's heartbeat, but only while the others still know it: returns 0 when the
- * node was forgotten (or Redis lost its data), and the caller then registers everything again.
- * KEYS[1] = nodes set, KEYS[2] = this node's heartbeat; ARGV[1] = node id, ARGV[2] = TTL ms.
+ * One node's state, read atomically with its event number, for repairing a gap:
+ * { alive (0|1), seq, { name, token, ... }, { client id, session id, ... } }.
+ * KEYS = alive, seq, names, sessions of that node.
+ */
+export const snapshotNode = new LuaScript(`
+return { redis.call('EXISTS', KEYS[1]), redis.call('GET', KEYS[2]) or '0',
+         redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]) }
+`);
+
+/**
+ * One presence change of this node, its event number and its announcement, in one step: a
+ * receiver that reloads after a gap reads state and number together, and the event is on the
+ * channel exactly when the change is in Redis. KEYS = names, sessions, seq of this node;
+ * ARGV = op (1 add name, 2 remove name, 3 set session, 4 delete session), field, value, seq,
+ * channel, frame.
+ */
+export const presenceChange = new LuaScript(`
+local op = ARGV[1]
+if op == '1' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+elseif op == '2' then redis.call('HDEL', KEYS[1], ARGV[2])
+elseif op == '3' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+elseif redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[3] then redis.call('HDEL', KEYS[2], ARGV[2])
+end
+redis.call('SET', KEYS[3], ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+return 1
+`);
+
+/** Deletes the heartbeats' dead: the cleanup of `ALIVE_NODES` on its own. KEYS[1] = nodes set. */
+export const reapNodes = new LuaScript(`${ALIVE_NODES}
+return #aliveNodes(KEYS[1], ARGV[1])
+`);
+
+/**
+ * Refreshes this node's heartbeat and announces it (with the node's last event number, so a
+ * receiver that missed an event notices), but only while the others still know it: returns 0
+ * when the node was forgotten (or Redis lost its data), and the caller then registers again.
+ * KEYS[1] = nodes set, KEYS[2] = this node's heartbeat; ARGV = node id, TTL ms, channel, frame.
  */
 export const heartbeat = new LuaScript(`
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 and redis.call('PEXPIRE', KEYS[2], ARGV[2]) == 1 then
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
   return 1
 end
 return 0
@@ -80,10 +99,4 @@ if token < floor then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return token
-`);
-
-/** Deletes a directory entry only if it still maps to ARGV[2]. KEYS[1] = the node's hash. */
-export const deleteSessionIfMatches = new LuaScript(`
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0
 `);

@@ -1,46 +1,96 @@
 import type { Bus, BusEvent } from '@switchboard/core';
 import type { Redis } from 'ioredis';
-import { decodeBusFrame, encodeBusFrame } from './bus-codec.ts';
+import { DirectFlags, decodeBusFrame, encodeBusFrame, flagsOffset, type WireEvent } from './bus-codec.ts';
 import type { RedisClusterStats } from './cluster-stats.ts';
+import { HandoffHolds } from './handoff-holds.ts';
+import type { MirrorSync } from './mirror-sync.ts';
+import type { NodeRegistration } from './node-registration.ts';
+import type { RedisKeys } from './redis-keys.ts';
 import type { WarnLimiter } from './warn-limiter.ts';
 
+type Direct = Extract<BusEvent, { kind: 'direct' }>;
+
+export interface RedisBusOptions {
+  nodeId: string;
+  /** Per-node channels on sharded pub/sub (SPUBLISH/SSUBSCRIBE): for a Redis Cluster. */
+  sharded: boolean;
+  /** How long frames wait for a handoff that does not come (the old holder died). */
+  handoffTimeoutMs?: number;
+}
+
 /**
- * The bus on Redis pub/sub: one channel, binary frames. Redis keeps the order of one
- * connection's publishes, and this class adds no queue of its own, so one node's events arrive
- * in the order the hub published them. Frames carry the publisher's node id: a node skips its own.
+ * The bus on Redis pub/sub, with owner routing. Broadcasts, claims, invalidations and presence
+ * events go on the cluster channel once; a direct message goes only to the inbox channel of each
+ * node that holds a recipient (per the presence mirror), so it costs one PUBLISH to one subscriber
+ * and no other node decodes it. Redis keeps the order of one connection's publishes and this class
+ * adds no queue, so one node's events reach each receiver in the order the hub published them.
+ *
+ * When a recipient moves while messages are in flight (a guest taken over on another node, a
+ * registered user's last connection gone from one node while another exists elsewhere), the rule
+ * is: a node that receives a direct message for a name it no longer holds forwards it once to
+ * the name's current holder, if the sender had routed that name to it alone (so nobody else got
+ * it); a forwarded frame is never forwarded again. For order, the sender remembers where it last
+ * sent each name: when the route changes it first sends a handoff through the old holder (which
+ * forwards it to the new one after everything it forwarded) and flags its first frame to the new
+ * holder, which holds that sender's frames for the name until the handoff arrives. So nothing
+ * sent to a continuously active name is lost, nothing arrives twice, and per-sender order holds.
+ * Known gap: when the name moves onto the sender's own node, messages still in flight to the old
+ * holder come back after the ones delivered locally.
  */
 export class RedisBus implements Bus {
   readonly clustered = true;
   readonly #redis: Redis;
   readonly #subscriber: Redis;
-  readonly #channel: string;
+  readonly #keys: RedisKeys;
   readonly #nodeId: string;
+  readonly #inbox: string;
+  readonly #sharded: boolean;
   readonly #stats: RedisClusterStats;
   readonly #warn: WarnLimiter;
+  readonly #registration: NodeRegistration;
+  readonly #sync: MirrorSync;
+  readonly #holds: HandoffHolds;
+  /** Name -> the node this node last sent it to alone, for handoffs when it moves. */
+  readonly #lastRoute = new Map<string, string>();
   #handler: ((event: BusEvent) => void) | null = null;
   #closed = false;
 
   constructor(
     redis: Redis,
     subscriber: Redis,
-    channel: string,
-    nodeId: string,
+    keys: RedisKeys,
+    registration: NodeRegistration,
+    sync: MirrorSync,
     stats: RedisClusterStats,
     warn: WarnLimiter,
+    options: RedisBusOptions,
   ) {
     this.#redis = redis;
     this.#subscriber = subscriber;
-    this.#channel = channel;
-    this.#nodeId = nodeId;
+    this.#keys = keys;
+    this.#nodeId = options.nodeId;
+    this.#inbox = keys.inbox(options.nodeId);
+    this.#sharded = options.sharded;
+    this.#registration = registration;
+    this.#sync = sync;
     this.#stats = stats;
     this.#warn = warn;
+    this.#holds = new HandoffHolds(
+      options.handoffTimeoutMs ?? 1_000,
+      (event) => this.#hand(event),
+      () => {
+        this.#stats.handoffTimeouts += 1;
+      },
+    );
+    sync.mirror.onNameGone = (nameKey) => this.#lastRoute.delete(nameKey);
   }
 
-  /** Subscribes, and subscribes again whenever the subscriber connection comes back. */
+  /** Subscribes, and subscribes again (then reloads the mirror) whenever the subscriber comes back. */
   async start(): Promise<void> {
     this.#subscriber.on('messageBuffer', this.#onMessage);
+    this.#subscriber.on('smessageBuffer', this.#onMessage);
     this.#subscriber.on('ready', this.#resubscribe);
-    await this.#subscriber.subscribe(this.#channel);
+    await this.#subscribe();
   }
 
   publish(event: BusEvent): void {
@@ -50,12 +100,8 @@ export class RedisBus implements Bus {
       this.#failed(new Error(`Redis connection is ${this.#redis.status}`));
       return;
     }
-    this.#redis.publish(this.#channel, encodeBusFrame(this.#nodeId, event)).then(
-      () => {
-        this.#stats.eventsPublished += 1;
-      },
-      (error: unknown) => this.#failed(error),
-    );
+    if (event.kind === 'direct') this.#publishDirect(event);
+    else this.#send(this.#keys.channel, false, encodeBusFrame(this.#nodeId, event), event.kind);
   }
 
   onEvent(handler: (event: BusEvent) => void): void {
@@ -66,11 +112,106 @@ export class RedisBus implements Bus {
     if (this.#closed) return;
     this.#closed = true;
     this.#handler = null;
+    this.#holds.close();
     this.#subscriber.off('messageBuffer', this.#onMessage);
+    this.#subscriber.off('smessageBuffer', this.#onMessage);
     this.#subscriber.off('ready', this.#resubscribe);
     // Only while connected: the subscriber queues commands offline, and close must not hang on that.
-    if (this.#subscriber.status === 'ready')
-      await this.#subscriber.unsubscribe(this.#channel).catch(() => {});
+    if (this.#subscriber.status === 'ready') {
+      await Promise.all([
+        this.#subscriber.unsubscribe(this.#keys.channel).catch(() => {}),
+        (this.#sharded
+          ? this.#subscriber.sunsubscribe(this.#inbox)
+          : this.#subscriber.unsubscribe(this.#inbox)
+        ).catch(() => {}),
+      ]);
+    }
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  #publishDirect(event: Direct): void {
+    const mirror = this.#sync.mirror;
+    const local = this.#registration.names;
+    // The common case, one recipient on one other node, without building groups.
+    if (event.to.length === 1) {
+      const key = event.to[0]!;
+      const route = mirror.route(key, local.get(key));
+      if (route.length === 0) {
+        this.#lastRoute.delete(key);
+        return;
+      }
+      if (route.length === 1 && local.get(key) === undefined) {
+        this.#sendSole(event, key, route[0]!);
+        return;
+      }
+      this.#lastRoute.delete(key);
+      const frame = encodeBusFrame(this.#nodeId, event, 0);
+      for (const nodeId of route) this.#send(this.#keys.inbox(nodeId), true, frame, 'direct');
+      return;
+    }
+    const groups = new Map<string, { to: string[]; sole: boolean }>();
+    for (const key of event.to) {
+      const held = local.get(key);
+      const route = mirror.route(key, held);
+      if (route.length === 0) {
+        this.#lastRoute.delete(key);
+        continue;
+      }
+      const sole = route.length === 1 && held === undefined;
+      if (sole && this.#lastRoute.get(key) !== route[0]) {
+        // A move: this recipient gets its own frame and handoff.
+        this.#sendSole({ ...event, to: [key] }, key, route[0]!);
+        continue;
+      }
+      if (!sole) this.#lastRoute.delete(key);
+      for (const nodeId of route) {
+        let group = groups.get(nodeId);
+        if (!group) {
+          group = { to: [], sole: true };
+          groups.set(nodeId, group);
+        }
+        group.to.push(key);
+        group.sole &&= sole;
+      }
+    }
+    for (const [nodeId, group] of groups) {
+      const frame = encodeBusFrame(
+        this.#nodeId,
+        { ...event, to: group.to },
+        group.sole ? DirectFlags.SOLE : 0,
+      );
+      this.#send(this.#keys.inbox(nodeId), true, frame, 'direct');
+    }
+  }
+
+  /** One recipient routed to one node: remembers the route, and hands off when it moved. */
+  #sendSole(event: Direct, key: string, target: string): void {
+    let flags: number = DirectFlags.SOLE;
+    const previous = this.#lastRoute.get(key);
+    if (previous !== target) {
+      this.#lastRoute.set(key, target);
+      if (previous !== undefined && this.#sync.mirror.knows(previous)) {
+        const handoff = encodeBusFrame(this.#nodeId, { kind: 'handoff', name: key, to: target });
+        this.#send(this.#keys.inbox(previous), true, handoff, 'handoff');
+        flags |= DirectFlags.AFTER_MOVE;
+      }
+    }
+    this.#send(this.#keys.inbox(target), true, encodeBusFrame(this.#nodeId, event, flags), 'direct');
+  }
+
+  #send(channel: string, inbox: boolean, frame: Buffer, kind: WireEvent['kind']): void {
+    const started = performance.now();
+    const sent =
+      inbox && this.#sharded ? this.#redis.spublish(channel, frame) : this.#redis.publish(channel, frame);
+    sent.then(
+      () => {
+        this.#stats.eventsPublished += 1;
+        this.#stats.publishedByKind[kind] += 1;
+        this.#stats.observePublish(performance.now() - started);
+      },
+      (error: unknown) => this.#failed(error),
+    );
   }
 
   #failed(error: unknown): void {
@@ -78,30 +219,135 @@ export class RedisBus implements Bus {
     this.#warn.warn('publish', error, 'cluster bus: publish failed; the event reached this node only');
   }
 
-  readonly #onMessage = (channel: Buffer, message: Buffer): void => {
-    if (channel.toString() !== this.#channel) return;
+  // ---- receiving -----------------------------------------------------------------------------
+
+  readonly #onMessage = (channelBytes: Buffer, message: Buffer): void => {
+    const channel = channelBytes.toString();
+    const inbox = channel === this.#inbox;
+    if (!inbox && channel !== this.#keys.channel) return;
     let frame: ReturnType<typeof decodeBusFrame>;
     try {
       frame = decodeBusFrame(message);
     } catch (error) {
-      this.#stats.malformedEvents += 1;
-      this.#warn.warn('decode', error, 'cluster bus: dropped a malformed frame');
+      this.#bad('decode', error, 'cluster bus: dropped a malformed frame');
       return;
     }
-    if (frame.nodeId === this.#nodeId) return;
+    const { nodeId: origin, event } = frame;
+    if (origin === this.#nodeId) return; // our own publish on the cluster channel
     this.#stats.eventsReceived += 1;
+    this.#stats.receivedByKind[event.kind] += 1;
+    // Direct frames and handoffs come on this node's inbox, everything else on the cluster channel.
+    if ((event.kind === 'direct' || event.kind === 'handoff') !== inbox) {
+      this.#bad('channel', { kind: event.kind }, 'cluster bus: a frame on the wrong channel; dropped');
+      return;
+    }
     try {
-      this.#handler?.(frame.event);
+      switch (event.kind) {
+        case 'direct':
+          this.#receiveDirect(origin, event, frame.flags, message);
+          return;
+        case 'handoff':
+          if (event.to === this.#nodeId) this.#holds.handoff(origin, event.name);
+          else this.#forward(event.to, message, 'handoff');
+          return;
+        case 'broadcast':
+        case 'claim':
+        case 'invalidate':
+          this.#handler?.(event);
+          return;
+        default:
+          this.#sync.onEvent(origin, event);
+      }
     } catch (error) {
       this.#warn.warn('handler', error, 'cluster bus: the event handler failed');
     }
   };
 
+  #receiveDirect(origin: string, event: Direct, flags: number, frame: Buffer): void {
+    const local = this.#registration.names;
+    const forwarded = (flags & DirectFlags.FORWARDED) !== 0;
+    // The common case: one recipient, held here, nothing moving.
+    if (event.to.length === 1 && local.has(event.to[0]!) && (flags & DirectFlags.AFTER_MOVE) === 0) {
+      const key = event.to[0]!;
+      if (!forwarded && this.#holds.isHeld(origin, key)) this.#holds.hold(origin, key, event);
+      else this.#hand(event);
+      return;
+    }
+    const now: string[] = [];
+    const away: string[] = [];
+    for (const key of event.to) {
+      if (!local.has(key)) {
+        away.push(key);
+        continue;
+      }
+      const single = event.to.length === 1 ? event : { ...event, to: [key] };
+      if (forwarded) now.push(key);
+      else if ((flags & DirectFlags.AFTER_MOVE) !== 0) this.#holds.begin(origin, key, single);
+      else if (this.#holds.isHeld(origin, key)) this.#holds.hold(origin, key, single);
+      else now.push(key);
+    }
+    if (now.length > 0) this.#hand(now.length === event.to.length ? event : { ...event, to: now });
+    if (away.length === 0) return;
+    if (forwarded || (flags & DirectFlags.SOLE) === 0) {
+      this.#stats.undeliverable += away.length;
+      return;
+    }
+    this.#forwardAway(origin, event, away, frame);
+  }
+
+  /** The recipients moved on: each goes once more, to its current holder, marked forwarded. */
+  #forwardAway(origin: string, event: Direct, away: string[], frame: Buffer): void {
+    const mirror = this.#sync.mirror;
+    for (const key of away) {
+      const route = mirror.route(key, undefined).filter((nodeId) => nodeId !== this.#nodeId);
+      if (route.length === 0) {
+        this.#stats.undeliverable += 1;
+        continue;
+      }
+      const copy =
+        away.length === event.to.length && event.to.length === 1
+          ? Buffer.from(frame)
+          : encodeBusFrame(origin, { ...event, to: [key] }, 0);
+      copy[flagsOffset(copy)] = DirectFlags.FORWARDED;
+      for (const nodeId of route) {
+        this.#stats.forwarded += 1;
+        this.#forward(nodeId, copy, 'direct');
+      }
+    }
+  }
+
+  #forward(nodeId: string, frame: Buffer, kind: 'direct' | 'handoff'): void {
+    if (this.#redis.status !== 'ready') {
+      this.#failed(new Error(`Redis connection is ${this.#redis.status}`));
+      return;
+    }
+    this.#send(this.#keys.inbox(nodeId), true, frame, kind);
+  }
+
+  #hand(event: Direct): void {
+    this.#handler?.(event);
+  }
+
+  #bad(topic: string, error: unknown, msg: string): void {
+    this.#stats.malformedEvents += 1;
+    this.#warn.warn(topic, error, msg);
+  }
+
+  async #subscribe(): Promise<void> {
+    await Promise.all([
+      this.#subscriber.subscribe(this.#keys.channel),
+      this.#sharded ? this.#subscriber.ssubscribe(this.#inbox) : this.#subscriber.subscribe(this.#inbox),
+    ]);
+  }
+
   /** Resubscribes after every reconnect (connectRedis turns ioredis's own resubscription off). */
   readonly #resubscribe = (): void => {
     if (this.#closed) return;
-    this.#subscriber.subscribe(this.#channel).catch((error: unknown) => {
-      this.#warn.warn('subscribe', error, 'cluster bus: resubscribing failed');
-    });
+    this.#subscribe().then(
+      () => this.#sync.load('reconnect'),
+      (error: unknown) => {
+        this.#warn.warn('subscribe', error, 'cluster bus: resubscribing failed');
+      },
+    );
   };
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { MAX_NODE_ID_BYTES } from './bus-codec.ts';
 import { RedisClusterStats } from './cluster-stats.ts';
 import { whenReady } from './connect-redis.ts';
+import { MirrorSync } from './mirror-sync.ts';
 import { NodeRegistration } from './node-registration.ts';
 import { RedisBus } from './redis-bus.ts';
 import { RedisSessionDirectory } from './redis-directory.ts';
@@ -26,6 +27,10 @@ export interface RedisClusterOptions {
   logger?: Logger;
   /** How long to wait for both connections to be ready at start. */
   readyTimeoutMs?: number;
+  /** Per-node channels on sharded pub/sub (Redis Cluster, Redis >= 7). */
+  sharded?: boolean;
+  /** How long a moved recipient's frames wait for the old holder's handoff (it may have died). */
+  handoffTimeoutMs?: number;
 }
 
 export interface RedisCluster {
@@ -35,6 +40,8 @@ export interface RedisCluster {
   accounts: AccountStore;
   rooms: RoomStore;
   stats: RedisClusterStats;
+  /** The presence mirror and its loader (read-only use: metrics, tests). */
+  sync: MirrorSync;
   /** Leaves the cluster (this node's names and sessions go at once) and unsubscribes. */
   close(): Promise<void>;
 }
@@ -61,14 +68,23 @@ export async function createRedisCluster(options: RedisClusterOptions): Promise<
   redis.on('error', onError);
   subscriber.on('error', onError);
 
-  const node = new NodeRegistration(redis, keys, { nodeId, heartbeatMs, nodeTtlMs }, stats, warn);
-  const bus = new RedisBus(redis, subscriber, keys.channel, nodeId, stats, warn);
+  const timing = { nodeId, heartbeatMs, nodeTtlMs };
+  const node = new NodeRegistration(redis, keys, timing, stats, warn);
+  const sync = new MirrorSync(redis, keys, node, timing, stats, warn);
+  const bus = new RedisBus(redis, subscriber, keys, node, sync, stats, warn, {
+    nodeId,
+    sharded: options.sharded ?? false,
+    handoffTimeoutMs: options.handoffTimeoutMs,
+  });
   try {
     const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
     await Promise.all([whenReady(redis, readyTimeoutMs), whenReady(subscriber, readyTimeoutMs)]);
+    // Subscribed before anything is read, so no event published after the snapshot is missed.
     await bus.start();
     await node.start();
+    await sync.start();
   } catch (error) {
+    sync.close();
     await Promise.all([bus.close(), node.stop(false)]);
     redis.off('error', onError);
     subscriber.off('error', onError);
@@ -79,13 +95,15 @@ export async function createRedisCluster(options: RedisClusterOptions): Promise<
   let closing: Promise<void> | null = null;
   return {
     bus,
-    presence: new RedisPresence(redis, keys, node, nodeId),
-    sessions: new RedisSessionDirectory(redis, keys, node, nodeId),
+    presence: new RedisPresence(redis, keys, node, sync),
+    sessions: new RedisSessionDirectory(node, sync),
     accounts: new RedisAccountStore(redis, keys.accounts),
     rooms: new RedisRoomStore(redis, keys.rooms),
     stats,
+    sync,
     close() {
       closing ??= (async () => {
+        sync.close();
         await Promise.all([bus.close(), node.stop(true)]);
         redis.off('error', onError);
         subscriber.off('error', onError);

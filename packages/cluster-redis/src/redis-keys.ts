@@ -1,18 +1,25 @@
 /**
- * Where everything lives in Redis, under one prefix. The per-node layout is repeated in the Lua
- * scripts (see `presence-scripts.ts`), which build a node's keys from the prefix and its id.
+ * Where everything lives in Redis, under one prefix `{p}`. The presence keys share the hash tag
+ * `{p}presence` (written `{P}` below), so on a Redis Cluster they sit in one slot and the scripts
+ * that read several nodes' keys at once stay legal; the per-node layout is repeated in the Lua
+ * scripts (see `presence-scripts.ts`), which build a node's keys from `{P}` and its id.
  *
- *   {p}nodes                  set of node ids that registered
- *   {p}node:{id}:alive        heartbeat, expires after nodeTtlMs
- *   {p}node:{id}:names        set of name keys (bytes) held on that node
- *   {p}node:{id}:sessions     hash client_id -> session_id of that node
+ *   {P}:nodes                 set of node ids that registered
+ *   {P}:node:{id}:alive       heartbeat, expires after nodeTtlMs
+ *   {P}:node:{id}:names       hash name key (bytes) -> claim token (0: registered) held on that node
+ *   {P}:node:{id}:sessions    hash client_id -> session_id of that node
+ *   {P}:node:{id}:seq         the number of that node's last presence event
  *   {p}claim:{name bytes}     the name's guest-claim fencing counter
  *   {p}accounts               hash name bytes -> password hash
  *   {p}rooms                  hash room name (UTF-8) -> room record
- *   {p}bus                    the pub/sub channel
+ *   {p}bus                    the cluster channel: broadcasts, claims, invalidations, presence events
+ *   {p}inbox:{id}             one node's channel: direct messages to names it holds (sharded on a
+ *                             Redis Cluster, so the bus spreads over the shards)
  */
 export class RedisKeys {
   readonly prefix: string;
+  /** `{P}:`, the start of every presence key. */
+  readonly presence: string;
   readonly nodes: string;
   readonly accounts: string;
   readonly rooms: string;
@@ -21,7 +28,8 @@ export class RedisKeys {
 
   constructor(prefix: string) {
     this.prefix = prefix;
-    this.nodes = `${prefix}nodes`;
+    this.presence = `{${prefix}presence}:`;
+    this.nodes = `${this.presence}nodes`;
     this.accounts = `${prefix}accounts`;
     this.rooms = `${prefix}rooms`;
     this.channel = `${prefix}bus`;
@@ -29,15 +37,23 @@ export class RedisKeys {
   }
 
   alive(nodeId: string): string {
-    return `${this.prefix}node:${nodeId}:alive`;
+    return `${this.presence}node:${nodeId}:alive`;
   }
 
   names(nodeId: string): string {
-    return `${this.prefix}node:${nodeId}:names`;
+    return `${this.presence}node:${nodeId}:names`;
   }
 
   sessions(nodeId: string): string {
-    return `${this.prefix}node:${nodeId}:sessions`;
+    return `${this.presence}node:${nodeId}:sessions`;
+  }
+
+  seq(nodeId: string): string {
+    return `${this.presence}node:${nodeId}:seq`;
+  }
+
+  inbox(nodeId: string): string {
+    return `${this.prefix}inbox:${nodeId}`;
   }
 
   /** Binary-safe: a name key is one char per byte. */

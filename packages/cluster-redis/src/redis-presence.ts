@@ -1,60 +1,50 @@
 import type { Presence } from '@switchboard/core';
 import type { Redis } from 'ioredis';
-import { BatchedLookup } from './batched-lookup.ts';
-import { bufferList } from './lua-script.ts';
+import type { MirrorSync } from './mirror-sync.ts';
 import type { NodeRegistration } from './node-registration.ts';
-import { filterNames, listNames, nextClaim } from './presence-scripts.ts';
-import { nameBytes, nameKeyOf, type RedisKeys } from './redis-keys.ts';
+import { nextClaim } from './presence-scripts.ts';
+import type { RedisKeys } from './redis-keys.ts';
 
 /** How long a name's claim counter outlives its last claim (the counter never goes back anyway). */
 const CLAIM_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Presence across nodes: each node keeps its names in its own set, and only nodes with a live
- * heartbeat count, so a node that died takes its names with it. Reads ask Redis; when Redis
- * is unreachable they reject, and the hub falls back to its local names.
+ * Presence across nodes. This node's names are its registration's (written to Redis and
+ * announced); everyone else's come from the presence mirror, so listing and the recipient check
+ * of a direct message cost no Redis round trip. Redis stays the authority for claims: every
+ * fencing token still comes from it.
  */
 export class RedisPresence implements Presence {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
   readonly #node: NodeRegistration;
-  readonly #namesKey: string;
-  readonly #activeLookup = new BatchedLookup<string>((nameKeys) => this.#findActive(nameKeys));
+  readonly #sync: MirrorSync;
 
-  constructor(redis: Redis, keys: RedisKeys, node: NodeRegistration, nodeId: string) {
+  constructor(redis: Redis, keys: RedisKeys, node: NodeRegistration, sync: MirrorSync) {
     this.#redis = redis;
     this.#keys = keys;
     this.#node = node;
-    this.#namesKey = keys.names(nodeId);
+    this.#sync = sync;
   }
 
-  add(nameKey: string): void {
-    this.#node.names.add(nameKey);
-    this.#node.write(() => this.#redis.sadd(this.#namesKey, nameBytes(nameKey)));
+  add(nameKey: string, claimToken = 0): void {
+    this.#node.addName(nameKey, claimToken);
   }
 
   remove(nameKey: string): void {
-    this.#node.names.delete(nameKey);
-    this.#node.write(() => this.#redis.srem(this.#namesKey, nameBytes(nameKey)));
+    this.#node.removeName(nameKey);
   }
 
   async list(): Promise<string[]> {
-    const reply = await listNames.run(this.#redis, [this.#keys.nodes], [this.#keys.prefix]);
-    return bufferList(reply).map(nameKeyOf);
+    const all = new Set(this.#sync.mirror.nameKeys());
+    for (const key of this.#node.names.keys()) all.add(key);
+    return [...all];
   }
 
   async filterActive(nameKeys: readonly string[]): Promise<Set<string>> {
-    if (nameKeys.length === 0) return new Set();
-    return this.#activeLookup.find(nameKeys);
-  }
-
-  async #findActive(nameKeys: readonly string[]): Promise<Set<string>> {
-    const reply = await filterNames.run(
-      this.#redis,
-      [this.#keys.nodes],
-      [this.#keys.prefix, ...nameKeys.map(nameBytes)],
-    );
-    return new Set(bufferList(reply).map(nameKeyOf));
+    const mirror = this.#sync.mirror;
+    const local = this.#node.names;
+    return new Set(nameKeys.filter((key) => local.has(key) || mirror.holds(key)));
   }
 
   async nextClaim(nameKey: string): Promise<number> {

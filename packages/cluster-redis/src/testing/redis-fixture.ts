@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { silentLogger } from '@switchboard/core';
+import { type Logger, silentLogger } from '@switchboard/core';
 import type { ClusterFixture } from '@switchboard/core/testing';
+import { Redis } from 'ioredis';
 import { connectRedis, type RedisConnections } from '../connect-redis.ts';
 import { createRedisCluster, type RedisCluster } from '../redis-cluster.ts';
 import type { RedisServer } from './redis-server.ts';
@@ -17,6 +18,7 @@ export interface RedisNode {
 export function redisClusterFixture(
   server: RedisServer,
   timing: { heartbeatMs: number; nodeTtlMs: number },
+  logger: Logger = silentLogger,
 ): ClusterFixture & { nodes: Map<string, RedisNode>; keyPrefix: string } {
   const keyPrefix = `test:${randomUUID()}:`;
   const nodes = new Map<string, RedisNode>();
@@ -25,10 +27,12 @@ export function redisClusterFixture(
     keyPrefix,
     async node(nodeId) {
       const connections = await connectRedis(server.url, silentLogger);
-      const cluster = await createRedisCluster({ ...connections, nodeId, keyPrefix, ...timing });
+      const cluster = await createRedisCluster({ ...connections, nodeId, keyPrefix, logger, ...timing });
       nodes.set(nodeId, { cluster, connections });
       return cluster;
     },
+    storeCommands: () => commandCount(server.url),
+    directFramesReceived: (nodeId) => nodes.get(nodeId)?.cluster.stats.receivedByKind.direct ?? 0,
     /** As `kill -9`: the connections drop, no goodbye; the heartbeat just stops reaching Redis. */
     kill(nodeId) {
       const node = nodes.get(nodeId);
@@ -42,4 +46,24 @@ export function redisClusterFixture(
       }
     },
   };
+}
+
+/**
+ * Commands the server has run so far (INFO commandstats), less the INFO calls that asked: the
+ * number of Redis round trips between two readings is the difference.
+ */
+export async function commandCount(url: string): Promise<number> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    const info = await client.info('commandstats');
+    let total = 0;
+    for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+      if (match[1] !== 'info' && match[1] !== 'client|setinfo' && match[1] !== 'client')
+        total += Number(match[2]);
+    }
+    return total;
+  } finally {
+    client.disconnect();
+  }
 }

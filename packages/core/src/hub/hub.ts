@@ -319,7 +319,7 @@ export class Hub {
       holders = new Set();
       this.#byName.set(name.key, holders);
       this.#localNames.add(name);
-      this.#presence.add(name.key);
+      this.#presence.add(name.key, kind === 'guest' ? session.claimToken : 0);
     }
     holders.add(session);
     this.#roomMembers(session.room ?? MAIN_CHAT).add(session);

@@ -14,7 +14,7 @@ export class LocalPresence implements Presence {
   readonly #names = new Set<string>();
   #claims = 0;
 
-  add(nameKey: string): void {
+  add(nameKey: string, _claimToken?: number): void {
     this.#names.add(nameKey);
   }
   remove(nameKey: string): void {

@@ -1,9 +1,15 @@
 /**
  * The service-wide set of active names, and the fencing counter for guest claims.
  * The hub reports each name it holds once (first local connection) and releases it once (last).
+ * A cluster backend may answer `list` and `filterActive` from a local mirror of the other
+ * nodes' presence (bounded staleness, no round trip); `nextClaim` always asks the authority.
  */
 export interface Presence {
-  add(nameKey: string): void;
+  /**
+   * `claimToken` is the guest claim's fencing token, 0 (or absent) for a registered name: a
+   * backend routing by owner sends a guest name's messages to its newest claim only.
+   */
+  add(nameKey: string, claimToken?: number): void;
   remove(nameKey: string): void;
   /** Every active name key in the service, in any order. */
   list(): Promise<string[]>;

@@ -23,6 +23,10 @@ export interface ClusterFixture {
   node(nodeId: string): ClusterNodePorts | Promise<ClusterNodePorts>;
   /** Makes a node vanish as a `kill -9` would: no goodbye, its heartbeats simply stop. */
   kill?(nodeId: string): void | Promise<void>;
+  /** Commands the backing store (Redis) has run so far, for "answered without a round trip". */
+  storeCommands?(): Promise<number>;
+  /** Direct-message frames a node's bus has received so far, for owner routing. */
+  directFramesReceived?(nodeId: string): number;
   close(): Promise<void>;
 }
 
@@ -303,6 +307,80 @@ export function runClusterContract(
       await eventually(async () => {
         for (let i = 0; i < 3; i++) expect(await sorted(i)).toEqual([['client-a', 'session-1']]);
       });
+    });
+
+    it('answers presence on another node from its mirror, without a round trip per lookup', async () => {
+      await guest(hub(0), 'alice');
+      hub(0).sessions.set('alice-client', 'alice-session');
+      await everyHubSees(['alice']);
+      await eventually(async () =>
+        expect(await hub(1).sessions.list()).toEqual([['alice-client', 'alice-session']]),
+      );
+      const before = await fixture.storeCommands?.();
+      for (let i = 0; i < 200; i++) {
+        expect(texts(await hub(1).activeNames())).toEqual(['alice']);
+        expect(await hub(1).sessions.list()).toEqual([['alice-client', 'alice-session']]);
+      }
+      const after = await fixture.storeCommands?.();
+      // 400 lookups; what the store ran meanwhile is background (heartbeats), a handful at most.
+      if (before !== undefined && after !== undefined) expect(after - before).toBeLessThan(20);
+    });
+
+    it('sends a direct message only to the node holding its recipient', async () => {
+      const alice = await guest(hub(0), 'alice');
+      const bob = await guest(hub(1), 'bob');
+      await guest(hub(2), 'carol');
+      await everyHubSees(['alice', 'bob', 'carol']);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the claims' events settle
+      const bystanderEvents = hub(2).stats.busEventsIn;
+      const bystanderFrames = fixture.directFramesReceived?.('node-c');
+      const expected: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        expect(await alice.session.sendDirect([Name.fromText('bob')], `d${i}`)).toEqual([]);
+        expected.push(`alice: d${i}`);
+      }
+      await eventually(() => expect(bob.texts).toEqual(expected));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(hub(2).stats.busEventsIn).toBe(bystanderEvents);
+      if (bystanderFrames !== undefined)
+        expect(fixture.directFramesReceived!('node-c')).toBe(bystanderFrames);
+      if (bystanderFrames !== undefined)
+        expect(fixture.directFramesReceived!('node-b')).toBeGreaterThanOrEqual(100);
+    });
+
+    it('loses nothing, duplicates nothing and keeps order while the recipient moves between nodes', async () => {
+      const sender = await guest(hub(0), 'sender');
+      const holders = [await guest(hub(1), 'mover')];
+      await everyHubSees(['mover', 'sender']);
+      const expected: string[] = [];
+      let sent = 0;
+      const traffic = setInterval(() => {
+        for (let i = 0; i < 20; i++) {
+          void sender.session.sendDirect([Name.fromText('mover')], `m${sent}`);
+          expected.push(`sender: m${sent}`);
+          sent += 1;
+        }
+      }, 1);
+      const received = () => holders.flatMap((holder) => holder.texts);
+      try {
+        for (const next of [2, 1, 2]) {
+          const before = holders.at(-1)!.messages.length;
+          await eventually(
+            () => expect(holders.at(-1)!.messages.length).toBeGreaterThan(before + 30),
+            10_000,
+          );
+          // Another connection takes the name over on another node while messages are in flight.
+          holders.push(await guest(hub(next), 'mover'));
+          await eventually(() => expect(holders.at(-2)!.session.closed).toBe(true));
+        }
+        const before = holders.at(-1)!.messages.length;
+        await eventually(() => expect(holders.at(-1)!.messages.length).toBeGreaterThan(before + 30), 10_000);
+      } finally {
+        clearInterval(traffic);
+      }
+      await eventually(() => expect(received()).toHaveLength(expected.length), 10_000);
+      expect(received()).toEqual(expected);
+      for (const holder of holders) expect(holder.messages.length).toBeGreaterThan(0);
     });
 
     it('forgets every name and session of a node that died without a goodbye', async (context) => {

@@ -6,6 +6,7 @@ runClusterContract('MemoryCluster', () => {
   return {
     node: (nodeId) => cluster.node(nodeId),
     kill: (nodeId) => cluster.forget(nodeId),
+    directFramesReceived: (nodeId) => cluster.directReceived.get(nodeId) ?? 0,
     close: async () => {},
   };
 });

@@ -5,9 +5,15 @@ import type { Presence, SessionDirectory } from '../ports/presence.ts';
  * Several nodes in one process, as socket.io's cluster-adapter tests run them: each node gets a
  * bus, presence and session directory that share state with the other nodes of the cluster.
  * Events arrive asynchronously and in publish order; `failing` makes publishing drop events.
+ * Direct messages are routed by owner, as the Redis bus does: only to the nodes holding a
+ * recipient (a guest name at its newest claim only). Presence here is shared memory, always
+ * current, so a message is never in flight to a node that already lost the name to a newer claim
+ * (it is queued there before the claim that replaces its holder) and nothing needs forwarding.
  */
 export class MemoryCluster {
   failing = false;
+  /** Direct frames each node's bus received, for the owner-routing tests. */
+  readonly directReceived = new Map<string, number>();
   readonly #buses = new Map<string, MemoryBus>();
   readonly #presence = new Map<string, Map<string, number>>();
   readonly #sessions = new Map<string, { node: string; sessionId: string }>();
@@ -31,7 +37,36 @@ export class MemoryCluster {
   /** @internal */
   send(from: string, event: BusEvent): void {
     if (this.failing) return;
+    if (event.kind === 'direct') {
+      for (const nodeId of this.#owners(from, event.to)) {
+        this.directReceived.set(nodeId, (this.directReceived.get(nodeId) ?? 0) + 1);
+        this.#buses.get(nodeId)?.receive(structuredClone(event));
+      }
+      return;
+    }
     for (const [nodeId, bus] of this.#buses) if (nodeId !== from) bus.receive(structuredClone(event));
+  }
+
+  /** The other nodes a direct message goes to: registered holders, or the newest guest claim. */
+  #owners(from: string, to: readonly string[]): Set<string> {
+    const owners = new Set<string>();
+    for (const key of to) {
+      const registered: string[] = [];
+      let newest: string | null = null;
+      let newestToken = -1;
+      for (const [nodeId, names] of this.#presence) {
+        const token = names.get(key);
+        if (token === undefined) continue;
+        if (token === 0) registered.push(nodeId);
+        else if (token > newestToken) {
+          newest = nodeId;
+          newestToken = token;
+        }
+      }
+      for (const nodeId of registered.length > 0 ? registered : newest === null ? [] : [newest])
+        if (nodeId !== from) owners.add(nodeId);
+    }
+    return owners;
   }
 
   /** @internal */
@@ -105,8 +140,8 @@ class MemoryPresence implements Presence {
     this.#nodeId = nodeId;
   }
 
-  add(nameKey: string): void {
-    this.#cluster.presenceOf(this.#nodeId)?.set(nameKey, 1);
+  add(nameKey: string, claimToken = 0): void {
+    this.#cluster.presenceOf(this.#nodeId)?.set(nameKey, claimToken);
   }
   remove(nameKey: string): void {
     this.#cluster.presenceOf(this.#nodeId)?.delete(nameKey);
