@@ -1,5 +1,4 @@
-import { type AddressInfo, createServer, type Server } from 'node:net';
-import { defineAdapter } from '@switchboard/core';
+import { defaultEdge, defineAdapter } from '@switchboard/core';
 import { RsUsConnection } from './rs-us-connection.ts';
 import { rsUsOptionsSchema } from './rs-us-options.ts';
 
@@ -8,35 +7,26 @@ export const rsUsAdapter = defineAdapter({
   name: 'rs-us',
   defaultPort: 7171,
   optionsSchema: rsUsOptionsSchema,
-  async start({ hub, logger, host, port, options }) {
+  async start({ hub, logger, host, port, options, edge }) {
     const log = logger.child({ adapter: 'rs-us' });
     const connections = new Set<RsUsConnection>();
     // Half-open allowed: a client that ends its side still gets the answers to what it sent.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      const connection = RsUsConnection.accept(hub, socket, options, log);
-      if (!connection) return;
-      connections.add(connection);
-      void connection.closed.then(() => connections.delete(connection));
-    });
-    await listen(server, host, port);
-    server.on('error', (error) => log.error({ err: error }, 'rs-us server error'));
+    const listener = await (edge ?? defaultEdge(log)).listenTcp(
+      { host, port, allowHalfOpen: true, noDelay: true },
+      (socket, clientAddress) => {
+        const connection = RsUsConnection.accept(hub, socket, options, log, clientAddress);
+        if (!connection) return;
+        connections.add(connection);
+        void connection.closed.then(() => connections.delete(connection));
+      },
+    );
     return {
-      port: (server.address() as AddressInfo).port,
+      port: listener.port,
       async close() {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const stopped = listener.close();
         await Promise.all([...connections].map((connection) => connection.shutdown()));
         await stopped;
       },
     };
   },
 });
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}

@@ -53,9 +53,16 @@ export class RsUsConnection implements SessionSink {
   #graceTimer: CancelTimer | null = null;
 
   /** Admits a socket as a connection, or destroys it when a connection limit is reached. */
-  static accept(hub: Hub, socket: Socket, options: RsUsOptions, logger: Logger): RsUsConnection | null {
+  /** `address`: the client's, from the edge (a trusted proxy's PROXY header, else the peer). */
+  static accept(
+    hub: Hub,
+    socket: Socket,
+    options: RsUsOptions,
+    logger: Logger,
+    address: string,
+  ): RsUsConnection | null {
     const connection = new RsUsConnection(hub, socket, options, logger);
-    const session = hub.open('rs-us', socket.remoteAddress ?? 'unknown', connection);
+    const session = hub.open('rs-us', address, connection);
     if (!session) {
       socket.destroy();
       return null;
