@@ -26,8 +26,13 @@ describe('rsUsAdapter definition', () => {
   it('is named rs-us on port 7171 with defaulted options', () => {
     expect(rsUsAdapter.name).toBe('rs-us');
     expect(rsUsAdapter.defaultPort).toBe(7171);
-    expect(rsUsOptionsSchema.parse({})).toEqual({ inactivityTimeoutMs: 1_800_000, maxMessageBytes: 65_536 });
+    expect(rsUsOptionsSchema.parse({})).toEqual({
+      inactivityTimeoutMs: 1_800_000,
+      loginTimeoutMs: 60_000,
+      maxMessageBytes: 65_536,
+    });
     expect(() => rsUsOptionsSchema.parse({ maxMessageBytes: -1 })).toThrow();
+    expect(() => rsUsOptionsSchema.parse({ loginTimeoutMs: 0 })).toThrow();
   });
 });
 

@@ -5,13 +5,13 @@ import {
   type CoarseTimer,
   checkTextName,
   type Hub,
+  isServiceUnavailable,
   type Logger,
   Name,
   type Session,
   type SessionSink,
   type TokenBucket,
 } from '@switchboard/core';
-import { Fifo } from './fifo.ts';
 import { encodeRsUs, RsUsDecoder, type RsUsFrame, stripDelimiters } from './rs-us-codec.ts';
 import type { RsUsOptions } from './rs-us-options.ts';
 import {
@@ -22,15 +22,21 @@ import {
   wordFrame,
 } from './rs-us-replies.ts';
 
-/** Commands waiting behind a slow one (login) before the socket stops being read. */
-const QUEUE_PAUSE_AT = 64;
-const QUEUE_RESUME_AT = 16;
+/**
+ * The shortest wait once over the rate: tokens then come back in batches, so a client flooding at
+ * its limit costs one timer per batch instead of one per command.
+ */
+const MIN_THROTTLE_MS = 25;
 /** How long a closing connection may take to say goodbye before it is destroyed. */
 const CLOSE_GRACE_MS = 1_000;
 
 /**
  * One rs-us client: bytes → commands → core calls, and core events → bytes. Commands run strictly
- * in arrival order even though some (login, send, who) wait on the core; the rest queue behind.
+ * in arrival order even though some (login, send, who) wait on the core. They are decoded one at a
+ * time, only when the one before is done: while a command waits on the core or the rate limit,
+ * reading pauses and the rest of the latest read is kept as it came, undecoded. So a connection
+ * holds at most one read, one command and one unfinished message, whatever it sends, and runs at
+ * most its rate's burst of commands in one turn of the event loop.
  */
 export class RsUsConnection implements SessionSink {
   readonly #hub: Hub;
@@ -38,18 +44,23 @@ export class RsUsConnection implements SessionSink {
   readonly #logger: Logger;
   readonly #decoder: RsUsDecoder;
   readonly #bucket: TokenBucket;
-  readonly #queue = new Fifo<RsUsFrame>();
   readonly #closed: Promise<void>;
   #session!: Session;
   #inactivity!: CoarseTimer;
+  /** Runs until the first successful login: a connection may not sit unbound for long. */
+  #loginDeadline: CoarseTimer | null = null;
+  /** The undecoded rest of the latest read, from `#restAt`; null when all of it is decoded. */
+  #rest: Buffer | null = null;
+  #restAt = 0;
+  /** Bytes read and not yet paid to the byte budget. */
+  #unpaid = 0;
   /** The form of the command processed last; every outgoing message uses it. */
   #trailing = false;
+  /** A command is waiting on the core; the ones after it wait undecoded. */
   #running = false;
   #closing = false;
   #inputEnded = false;
-  #pausedForRate = false;
-  #pausedForQueue = false;
-  #resumeTimer: CancelTimer | null = null;
+  #throttled: CancelTimer | null = null;
   #graceTimer: CancelTimer | null = null;
 
   /** Admits a socket as a connection, or destroys it when a connection limit is reached. */
@@ -68,7 +79,7 @@ export class RsUsConnection implements SessionSink {
       return null;
     }
     connection.#session = session;
-    connection.#listen(options.inactivityTimeoutMs);
+    connection.#listen(options);
     return connection;
   }
 
@@ -111,9 +122,10 @@ export class RsUsConnection implements SessionSink {
 
   // ---- input ---------------------------------------------------------------------------------
 
-  #listen(inactivityTimeoutMs: number): void {
+  #listen(options: RsUsOptions): void {
     const socket = this.#socket;
-    this.#inactivity = this.#hub.timers.schedule(inactivityTimeoutMs, () => this.#finish('timeout'));
+    this.#inactivity = this.#hub.timers.schedule(options.inactivityTimeoutMs, () => this.#finish('timeout'));
+    this.#loginDeadline = this.#hub.timers.schedule(options.loginTimeoutMs, () => this.#finish('timeout'));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (error) => {
@@ -126,72 +138,111 @@ export class RsUsConnection implements SessionSink {
   #onData(chunk: Buffer): void {
     // A closing connection still drains its input, so the close is a FIN and not a reset.
     if (this.#closing) return;
-    for (const frame of this.#decoder.push(chunk)) {
-      // The error waits its turn in the queue: the commands before it are still answered.
-      this.#queue.push(frame);
-      if (frame.kind === 'error') break;
-      this.#inactivity.reset();
-      this.#takeToken();
-    }
-    if (this.#queue.length >= QUEUE_PAUSE_AT && !this.#pausedForQueue) {
-      this.#pausedForQueue = true;
-      this.#socket.pause();
-    }
+    // Reading pauses while a command waits, so a read rarely lands on a held rest; if one does,
+    // the two are kept as one buffer, still undecoded.
+    this.#rest = this.#rest === null ? chunk : Buffer.concat([this.#rest.subarray(this.#restAt), chunk]);
+    this.#restAt = 0;
     this.#run();
   }
 
   #onEnd(): void {
     this.#inputEnded = true;
     // Answer what was asked, then close our side too.
-    if (!this.#running && this.#queue.length === 0) this.#finish(null);
-  }
-
-  #takeToken(): void {
-    if (this.#bucket.take() || this.#resumeTimer) return;
-    this.#hub.stats.rateLimited += 1;
-    this.#pausedForRate = true;
-    this.#socket.pause();
-    this.#resumeTimer = this.#hub.clock.setTimeout(() => {
-      this.#resumeTimer = null;
-      this.#pausedForRate = false;
-      this.#resumeReading();
-    }, this.#bucket.msUntilNext());
-  }
-
-  #resumeReading(): void {
-    if (!this.#pausedForRate && !this.#pausedForQueue && !this.#closing) this.#socket.resume();
+    this.#run();
   }
 
   // ---- commands ------------------------------------------------------------------------------
 
-  /** Runs queued commands in order; synchronous ones complete before this returns. */
+  /**
+   * Decodes and runs commands until the input runs out or one has to wait. Synchronous commands
+   * complete before this returns; one that waits on the core calls it again when it is done.
+   */
   #run(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#drain().then(
-      () => {
-        this.#running = false;
-        if (this.#inputEnded && this.#queue.length === 0) this.#finish(null);
-      },
-      (error: unknown) => {
-        this.#running = false;
-        this.#logger.error({ err: error }, 'rs-us command failed');
-        this.#finish('io_error');
-      },
-    );
+    // The replies of one run go out in one write, not one system call each.
+    this.#socket.cork();
+    try {
+      this.#runCommands();
+    } finally {
+      this.#socket.uncork();
+    }
   }
 
-  async #drain(): Promise<void> {
-    let frame = this.#queue.take();
-    while (frame !== undefined && !this.#closing) {
-      if (this.#pausedForQueue && this.#queue.length <= QUEUE_RESUME_AT) {
-        this.#pausedForQueue = false;
-        this.#resumeReading();
-      }
+  #runCommands(): void {
+    while (!this.#closing && !this.#running && !this.#throttled) {
+      const frame = this.#nextFrame();
+      if (frame === null) break;
+      if (frame.kind === 'message') this.#inactivity.reset();
       const pending = this.#execute(frame);
-      if (pending) await pending;
-      frame = this.#queue.take();
+      this.#pay();
+      if (pending) {
+        this.#running = true;
+        pending.then(
+          () => {
+            this.#running = false;
+            this.#run();
+          },
+          (error: unknown) => {
+            this.#running = false;
+            this.#logger.error({ err: error }, 'rs-us command failed');
+            this.#finish('io_error');
+          },
+        );
+      }
     }
+    if (this.#closing) return;
+    if (this.#running || this.#throttled) this.#socket.pause();
+    else if (this.#inputEnded && this.#rest === null) this.#finish(null);
+    else this.#socket.resume();
+  }
+
+  /** The next whole message of the input read so far, or null when it has none yet. */
+  #nextFrame(): RsUsFrame | null {
+    while (this.#rest !== null) {
+      const rest = this.#rest;
+      const frame = this.#decoder.next(rest, this.#restAt);
+      const at = this.#decoder.offset;
+      this.#unpaid += at - this.#restAt;
+      if (at < rest.length) {
+        this.#restAt = at;
+      } else {
+        this.#rest = null;
+        this.#restAt = 0;
+      }
+      if (frame !== null) return frame;
+    }
+    // The read ended inside a message: its bytes count too, so a slow giant message is held to
+    // the byte rate as well.
+    if (this.#unpaid > 0) {
+      this.#bucket.charge(this.#unpaid);
+      this.#unpaid = 0;
+      if (this.#bucket.exhausted) this.#throttle(false);
+    }
+    return null;
+  }
+
+  /** Takes the token and the bytes of the command just run; over the rate, reading stops. */
+  #pay(): void {
+    const paid = this.#bucket.take(this.#unpaid);
+    this.#unpaid = 0;
+    // The command over the rate has run anyway (it was read); it is paid for after the wait.
+    if (!paid && !this.#closing) this.#throttle(true);
+  }
+
+  #throttle(owesCommand: boolean): void {
+    this.#hub.stats.rateLimited += 1;
+    this.#wait(owesCommand);
+  }
+
+  #wait(owesCommand: boolean): void {
+    this.#throttled = this.#hub.clock.setTimeout(
+      () => {
+        this.#throttled = null;
+        const ready = owesCommand ? this.#bucket.take() : !this.#bucket.exhausted;
+        if (ready) this.#run();
+        else this.#wait(owesCommand);
+      },
+      Math.max(MIN_THROTTLE_MS, this.#bucket.msUntilNext()),
+    );
   }
 
   #execute(frame: RsUsFrame): Promise<void> | null {
@@ -253,7 +304,20 @@ export class RsUsConnection implements SessionSink {
       this.#reply('login_invalid');
       return;
     }
-    const result = await this.#session.login(Name.fromText(name), password);
+    let result: string;
+    try {
+      result = await this.#session.login(Name.fromText(name), password);
+    } catch (error) {
+      if (!isServiceUnavailable(error)) throw error;
+      // The hub warns about the outage once per interval. The seed's clients know login_invalid;
+      // the extra part says it is not the password, so trying again later is the right thing.
+      if (!this.#closing) this.#write(encodeRsUs(['login_invalid', 'service_unavailable'], this.#trailing));
+      return;
+    }
+    if (result === 'ok') {
+      this.#loginDeadline?.cancel();
+      this.#loginDeadline = null;
+    }
     this.#reply(result === 'ok' ? 'login_valid' : 'login_invalid');
   }
 
@@ -310,9 +374,10 @@ export class RsUsConnection implements SessionSink {
   /** Releases the core session and every timer; safe to call more than once. */
   #dispose(): void {
     this.#inactivity.cancel();
-    this.#resumeTimer?.();
-    this.#resumeTimer = null;
-    this.#queue.clear();
+    this.#loginDeadline?.cancel();
+    this.#throttled?.();
+    this.#throttled = null;
+    this.#rest = null;
     this.#session.close();
   }
 
