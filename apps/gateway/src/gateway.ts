@@ -65,7 +65,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     throw error;
   }
 
-  const metrics = new GatewayMetrics(hub, [...running.keys()], backend.publishFailures);
+  const metrics = new GatewayMetrics(
+    hub,
+    [...running.keys()],
+    backend.publishFailures,
+    backend.clusterMetrics,
+  );
   const admin = createAdminServer({ hub, metrics, token: config.admin.token, ready: backend.ready });
   try {
     await admin.listen({ host: config.admin.host, port: config.admin.port });

@@ -9,12 +9,20 @@ export class GatewayMetrics {
   readonly #hub: Hub;
   readonly #adapterNames: readonly string[];
   readonly #publishFailures: () => number;
+  /** The cluster layer's own lines (bus events per kind, mirror, forwarding, publish latency). */
+  readonly #clusterMetrics: () => string[];
   readonly #process = new ProcessMetrics();
 
-  constructor(hub: Hub, adapterNames: readonly string[], publishFailures: () => number) {
+  constructor(
+    hub: Hub,
+    adapterNames: readonly string[],
+    publishFailures: () => number,
+    clusterMetrics: () => string[] = () => [],
+  ) {
     this.#hub = hub;
     this.#adapterNames = adapterNames;
     this.#publishFailures = publishFailures;
+    this.#clusterMetrics = clusterMetrics;
   }
 
   readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
@@ -86,6 +94,7 @@ export class GatewayMetrics {
       `switchboard_delivery_latency_seconds_sum ${stats.latencySumMs / 1000}`,
       `switchboard_delivery_latency_seconds_count ${stats.latencyCount}`,
     );
+    lines.push(...this.#clusterMetrics());
     lines.push(...this.#process.render('switchboard_process_'));
     return `${lines.join('\n')}\n`;
   }

@@ -23,6 +23,8 @@ export interface Backend {
   ready(): Promise<boolean>;
   /** Redis publish failures, for /metrics (0 when embedded). */
   publishFailures(): number;
+  /** The cluster layer's metrics in Prometheus text lines (none when embedded). */
+  clusterMetrics(): string[];
   close(): Promise<void>;
 }
 
@@ -41,11 +43,14 @@ export async function openBackend(
       rooms: store.rooms,
       ready: async () => true,
       publishFailures: () => 0,
+      clusterMetrics: () => [],
       close: () => store.close(),
     };
   }
   // Loaded only for a cluster: a lone gateway starts faster without ioredis.
-  const { connectRedis, createRedisCluster } = await import('@switchboard/cluster-redis');
+  const { connectRedis, createRedisCluster, renderClusterMetrics } = await import(
+    '@switchboard/cluster-redis'
+  );
   const clients = await connectRedis(config.redis, logger);
   const cluster = await createRedisCluster({
     redis: clients.redis,
@@ -64,6 +69,7 @@ export async function openBackend(
     sessions: cluster.sessions,
     ready: async () => clients.redis.status === 'ready',
     publishFailures: () => cluster.stats.publishFailures,
+    clusterMetrics: () => renderClusterMetrics(cluster.stats, 'switchboard_cluster_'),
     close: async () => {
       await cluster.close();
       await clients.close();

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { RedisServer } from '../../../packages/cluster-redis/src/testing/redis-server.ts';
 import {
   addAccount,
+  adminUrl,
   eventually,
   expectAllRunning,
   type Gateway,
@@ -108,6 +109,39 @@ describe('routing crosses processes', () => {
     await rita.event('jill: hello everyone'); // g2 rs-us
     await ron.event('jill: hello everyone'); // g3 rs-us
     await jill.frames.nothing((f) => f.type === 'recieve_message', 200, 'an echo to the sender');
+  });
+});
+
+describe('the cluster on /metrics', () => {
+  it('exports the bus per kind, the mirror, reloads, forwarding and publish latency', async () => {
+    const scrape = async (gateway: Gateway) => (await fetch(`${adminUrl(gateway)}/metrics`)).text();
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      if (!line) throw new Error(`no ${series} on /metrics`);
+      return Number(line.slice(series.length + 1));
+    };
+    const g1Text = await scrape(g1);
+    const g2Text = await scrape(g2);
+    // jay on g1 messaged sam on g2 directly: one inbox frame each way of counting.
+    expect(value(g1Text, 'switchboard_cluster_events_published_total{kind="direct"}')).toBeGreaterThan(0);
+    expect(value(g2Text, 'switchboard_cluster_events_received_total{kind="direct"}')).toBeGreaterThan(0);
+    expect(value(g1Text, 'switchboard_cluster_events_published_total{kind="broadcast"}')).toBe(0);
+    expect(value(g2Text, 'switchboard_cluster_events_received_total{kind="beat"}')).toBeGreaterThan(0);
+    // The other two gateways' users, as g1's mirror holds them.
+    expect(value(g1Text, 'switchboard_cluster_mirror_names')).toBe(4);
+    expect(value(g1Text, 'switchboard_cluster_mirror_nodes')).toBe(2);
+    expect(value(g1Text, 'switchboard_cluster_mirror_reloads_total{cause="join"}')).toBe(1);
+    expect(value(g1Text, 'switchboard_cluster_publish_latency_seconds_count')).toBeGreaterThan(0);
+    for (const series of [
+      'switchboard_cluster_forwarded_total',
+      'switchboard_cluster_malformed_events_total',
+      'switchboard_cluster_presence_write_failures_total',
+      'switchboard_cluster_registrations_total',
+      'switchboard_cluster_connection_errors_total',
+      'switchboard_cluster_publish_failures_total',
+      'switchboard_cluster_stale_events_total',
+    ])
+      expect(value(g1Text, series)).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -57,6 +57,7 @@ export class RedisClusterStats {
   /** Active names on other nodes in the mirror, and the nodes they are on; gauges. */
   mirrorNames = 0;
   mirrorNodes = 0;
+  /** Per bucket, not cumulative (the renderer sums them); slower than the last bound: only in the count. */
   readonly publishLatencyBuckets: number[] = PUBLISH_LATENCY_BUCKETS_MS.map(() => 0);
   publishLatencyCount = 0;
   publishLatencySumMs = 0;
