@@ -1,9 +1,11 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   type AdapterStartContext,
   type ChatMessage,
   defineAdapter,
+  edgeOf,
   type RunningAdapter,
+  type TcpListener,
 } from '@switchboard/core';
 import { ClockFormat, renderChatLine } from './tcp-rooms-codec.ts';
 import { TcpRoomsConnection } from './tcp-rooms-connection.ts';
@@ -39,10 +41,10 @@ async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promi
   const refused = new Set<Socket>();
 
   // Half-open: a client that ends its input still gets the answers to what it sent.
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
+  const onConnection = (socket: Socket, clientAddress: string) => {
     // The hub wants the sink before it admits the session; the connection needs the session.
     let connection: TcpRoomsConnection | null = null;
-    const session = hub.open(PROTOCOL, socket.remoteAddress ?? 'unknown', {
+    const session = hub.open(PROTOCOL, clientAddress, {
       deliver: (message) => connection?.deliver(message),
       replaced: () => connection?.replaced(),
     });
@@ -54,31 +56,20 @@ async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promi
     connection = admitted;
     connections.add(admitted);
     void admitted.closed.then(() => connections.delete(admitted));
-  });
-  server.on('error', (error) => logger.error({ err: error }, 'tcp-rooms server error'));
-
-  await listen(server, start.host, start.port);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : start.port;
+  };
+  const listener = await edgeOf(start).listenTcp(
+    { host: start.host, port: start.port, allowHalfOpen: true },
+    onConnection,
+  );
 
   let closing: Promise<void> | null = null;
   return {
-    port,
+    port: listener.port,
     close() {
-      closing ??= shutdown(server, connections, refused);
+      closing ??= shutdown(listener, connections, refused);
       return closing;
     },
   };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /** Over a connection limit: one line, then close. */
@@ -91,11 +82,11 @@ function refuse(socket: Socket, refused: Set<Socket>): void {
 }
 
 async function shutdown(
-  server: Server,
+  listener: TcpListener,
   connections: Set<TcpRoomsConnection>,
   refused: Set<Socket>,
 ): Promise<void> {
-  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  const stopped = listener.close();
   const closed = [...connections].map((connection) => connection.shutdown());
   const stragglers = setTimeout(() => {
     for (const connection of connections) connection.destroy();
