@@ -104,6 +104,33 @@ describe('nodes that die without a goodbye', () => {
 });
 
 describe('Redis goes away and comes back', () => {
+  it('refuses claims at once while Redis is down, and serves the first one within 0.5 s of its return', async () => {
+    fixture = redisClusterFixture(server, { heartbeatMs: 200, nodeTtlMs: 1_000 });
+    const { hub: a } = await startHub('a');
+    await guest(a, 'before');
+    await server.kill();
+    await sleep(3_000); // long enough for any reconnect backoff to reach its cap
+    const refusedAt = Date.now();
+    await expect(connect(a).session.claimGuest(Name.fromText('during'))).rejects.toThrow();
+    expect(Date.now() - refusedAt).toBeLessThan(100);
+    await server.restart();
+    const restartedAt = Date.now();
+    let servedMs = -1;
+    while (Date.now() - restartedAt < 5_000) {
+      const attempt = connect(a);
+      const result = await attempt.session.claimGuest(Name.fromText('after')).catch(() => null);
+      if (result === 'ok') {
+        servedMs = Date.now() - restartedAt;
+        break;
+      }
+      attempt.session.close();
+      await sleep(10);
+    }
+    console.info(`first identification served ${servedMs} ms after Redis came back`);
+    expect(servedMs).toBeGreaterThanOrEqual(0);
+    expect(servedMs).toBeLessThan(500);
+  });
+
   it('keeps local delivery, counts failed publishes, and rejoins without restarting the hubs', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
