@@ -12,6 +12,7 @@ import { sohFuzzer } from './hostile/soh.ts';
 import { type HostileRoom, tcpRoomsFuzzer } from './hostile/tcp-rooms.ts';
 import { jsonWsFuzzer, sessionsFuzzer } from './hostile/websocket.ts';
 import { type LatencySummary, summarize } from './latency.ts';
+import { Pacer } from './pacer.ts';
 import { type RunnerStats, runProtocol } from './runner.ts';
 import { Tally } from './tally.ts';
 
@@ -24,6 +25,10 @@ export interface CampaignOptions {
   seconds: number;
   /** Hostile sessions at once, per protocol. */
   concurrency: number;
+  /** Only the hostile sessions whose `protocol:name` holds this text (diagnosis; the inputs gate then fails). */
+  only?: string | undefined;
+  /** Inputs a second per protocol; 0: as fast as the sockets take them. */
+  rate: number;
   seed: number;
   /** Longest wait, after the hostile connections are gone, for RSS to come back. */
   settleSeconds: number;
@@ -54,6 +59,8 @@ export interface CampaignResult {
     incidents: string[];
   };
   rss: { cold: number; baseline: number; peak: number; after: number; settledAfterSeconds: number };
+  /** V8 heap used and external memory at the baseline and after, to tell a leak from a heap that did not shrink. */
+  heap: { baseline: { heapUsed: number; external: number }; after: { heapUsed: number; external: number } };
   gates: { name: string; pass: boolean; detail: string }[];
 }
 
@@ -102,10 +109,13 @@ async function campaign(
   ];
   const tally = new Tally();
   const crashed = () => gateway.exit() !== null;
+  const pacers = fuzzers.map(() => new Pacer(options.rate));
   const hostile = (target: (protocol: string) => number, until: number, seedOffset: number) =>
     Promise.all(
       fuzzers.map((fuzzer, index) =>
         runProtocol({
+          pacer: pacers[index]!,
+          only: options.only,
           fuzzer,
           port: gateway.ports[fuzzer.protocol]!,
           target: target(fuzzer.protocol),
@@ -122,8 +132,10 @@ async function campaign(
   // Warm-up: the same hostile mix for a few seconds, so the baseline is a warm process, not a cold one.
   await hostile(() => Number.POSITIVE_INFINITY, Date.now() + options.warmUpSeconds * 1000, 500_000);
   await sleep(1000);
+  for (const pacer of pacers) pacer.restart();
   const warmTally = new Map(PROTOCOLS.map((protocol) => [protocol, tally.total(protocol)]));
   const baseline = gateway.rss();
+  const heapBaseline = await gateway.heap();
   say(`baseline RSS ${mib(baseline)} (cold ${mib(cold)})`);
 
   let peak = baseline;
@@ -156,6 +168,7 @@ async function campaign(
     after = gateway.rss();
   }
   const settledAfterSeconds = (Date.now() - settleStart) / 1000;
+  const heapAfter = await gateway.heap();
 
   bystander.postMessage({ type: 'stop', graceMs: 2000 });
   const [message] = (await once(bystander, 'message')) as [{ type: string; result: BystanderResult }];
@@ -185,6 +198,7 @@ async function campaign(
     stopExit,
     bystander: { whole, duringCampaign, misordered, incidents },
     rss: { cold, baseline, peak, after, settledAfterSeconds },
+    heap: { baseline: heapBaseline, after: heapAfter },
   };
   return { ...result, gates: gates(result) };
 }

@@ -26,6 +26,8 @@ export interface FuzzedGateway {
   /** Null while it runs; how it ended once it exited (a crash, unless {@link stop} asked for it). */
   exit(): { code: number | null; signal: NodeJS.Signals | null } | null;
   rss(): number;
+  /** V8 heap in use and memory outside it (buffers), from the admin server's /metrics. */
+  heap(): Promise<{ heapUsed: number; external: number }>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startFuzzedGateway(dir: string): Promise<FuzzedGateway> {
     logFile,
     exit: () => exit,
     rss: () => (exit === null ? residentBytes(child.pid!) : Number.NaN),
+    heap: () => heapMetrics(ports.admin!),
     stop: async () => {
       if (exit !== null) return;
       child.kill('SIGTERM');
@@ -103,4 +106,15 @@ function readyPorts(logFile: string): Record<string, number> | null {
     }
   }
   return null;
+}
+
+async function heapMetrics(adminPort: number): Promise<{ heapUsed: number; external: number }> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const read = (name: string) =>
+      Number(new RegExp(`^switchboard_process_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { heapUsed: read('heap_used_bytes'), external: read('external_memory_bytes') };
+  } catch {
+    return { heapUsed: Number.NaN, external: Number.NaN };
+  }
 }

@@ -10,7 +10,8 @@ export function renderReport(result: CampaignResult, machine: string): string {
   const lines = [
     '# Fuzz campaign',
     '',
-    `${machine}; seed ${options.seed}; ${n(options.inputs)} inputs per protocol asked, ${options.concurrency} hostile sessions at once per protocol; ` +
+    `${machine}; seed ${options.seed}; ${n(options.inputs)} inputs per protocol asked, ${options.concurrency} hostile sessions at once per protocol, ` +
+      `${options.rate > 0 ? `paced at ${n(options.rate)} inputs/s per protocol` : 'unpaced'}; ` +
       `hostile phase ${result.hostileSeconds.toFixed(0)} s (after a ${options.warmUpSeconds} s warm-up that is not counted). ` +
       'Rate, frame and queue limits as shipped; scrypt cost 1024 and no per-address login throttle (every hostile client is 127.0.0.1).',
     '',
@@ -60,6 +61,9 @@ export function renderReport(result: CampaignResult, machine: string): string {
     '| cold start | baseline (warm) | peak | after | settle waited |',
     '|---:|---:|---:|---:|---:|',
     `| ${mib(rss.cold)} | ${mib(rss.baseline)} | ${mib(rss.peak)} | ${mib(rss.after)} | ${rss.settledAfterSeconds.toFixed(1)} s |`,
+    '',
+    `V8 heap used ${mib(result.heap.baseline.heapUsed)} at the baseline, ${mib(result.heap.after.heapUsed)} after; ` +
+      `external (buffers) ${mib(result.heap.baseline.external)} → ${mib(result.heap.after.external)} (from /metrics).`,
     '',
     result.crash
       ? `## Crash\n\nThe gateway exited (code ${result.crash.code}, signal ${result.crash.signal}). Its last log lines:\n\n\`\`\`\n${result.crash.log}\n\`\`\``

@@ -1,5 +1,6 @@
 import { HostileConnection } from './hostile/connection.ts';
 import type { EpisodeContext, HostileNames, ProtocolFuzzer } from './hostile/episode.ts';
+import type { Pacer } from './pacer.ts';
 import { Random } from './random.ts';
 import type { Tally } from './tally.ts';
 
@@ -18,6 +19,10 @@ export interface RunnerOptions {
   seed: number;
   names: HostileNames;
   tally: Tally;
+  /** This protocol's rate of inputs, shared by its sessions. */
+  pacer: Pacer;
+  /** Only the episodes whose `protocol:name` holds this text (to find which input hurts). */
+  only?: string | undefined;
   /** Checked between episodes: true stops the runner (the gateway died, or the campaign ended). */
   stopped(): boolean;
 }
@@ -36,6 +41,10 @@ export async function runProtocol(options: RunnerOptions): Promise<RunnerStats> 
   const { fuzzer, tally } = options;
   const done = () =>
     options.stopped() || tally.total(fuzzer.protocol) >= options.target || Date.now() >= options.until;
+  const episodes = fuzzer.episodes
+    .filter(([, name]) => options.only === undefined || `${fuzzer.protocol}:${name}`.includes(options.only))
+    .map(([weight, , episode]) => [weight, episode] as const);
+  if (episodes.length === 0) return stats;
   const lane = async (index: number) => {
     const random = new Random(options.seed * 7919 + index);
     while (!done()) {
@@ -44,17 +53,20 @@ export async function runProtocol(options: RunnerOptions): Promise<RunnerStats> 
         random,
         names: options.names,
         open: async () => {
-          const connection = await HostileConnection.open(options.port, tally, fuzzer.protocol).catch(
-            (error: unknown) => {
-              stats.connectFailures++;
-              throw error;
-            },
-          );
+          const connection = await HostileConnection.open(
+            options.port,
+            tally,
+            fuzzer.protocol,
+            options.pacer,
+          ).catch((error: unknown) => {
+            stats.connectFailures++;
+            throw error;
+          });
           open.push(connection);
           return connection;
         },
       };
-      const episode = random.weighted(fuzzer.episodes);
+      const episode = random.weighted(episodes);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), EPISODE_TIMEOUT_MS);

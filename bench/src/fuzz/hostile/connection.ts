@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import type { Pacer } from '../pacer.ts';
 import type { Tally } from '../tally.ts';
 
 /**
@@ -12,14 +13,16 @@ export class HostileConnection {
   readonly socket: Socket;
   readonly #tally: Tally;
   readonly #protocol: string;
+  readonly #pacer: Pacer | null;
   #closed = false;
   /** Everything received, when the episode asked to keep it (for handshakes and replies). */
   #received: Buffer[] = [];
   #keep = 0;
   #waiters: (() => void)[] = [];
 
-  private constructor(socket: Socket, tally: Tally, protocol: string) {
+  private constructor(socket: Socket, tally: Tally, protocol: string, pacer: Pacer | null) {
     this.socket = socket;
+    this.#pacer = pacer;
     this.#tally = tally;
     this.#protocol = protocol;
     socket.on('error', () => {});
@@ -37,14 +40,19 @@ export class HostileConnection {
     });
   }
 
-  static async open(port: number, tally: Tally, protocol: string): Promise<HostileConnection> {
+  static async open(
+    port: number,
+    tally: Tally,
+    protocol: string,
+    pacer: Pacer | null = null,
+  ): Promise<HostileConnection> {
     const socket = connect({ port, host: '127.0.0.1' });
     socket.setNoDelay(true);
     await Promise.race([
       once(socket, 'connect'),
       once(socket, 'error').then(([error]) => Promise.reject(error)),
     ]);
-    return new HostileConnection(socket, tally, protocol);
+    return new HostileConnection(socket, tally, protocol, pacer);
   }
 
   get closed(): boolean {
@@ -53,6 +61,7 @@ export class HostileConnection {
 
   /** Writes `bytes` holding `inputs` inputs of `inputClass`; false once the connection is gone. */
   async send(bytes: Uint8Array, inputs: number, inputClass: string): Promise<boolean> {
+    if (this.#pacer) await this.#pacer.take(inputs);
     if (this.#closed || this.socket.destroyed || this.socket.writableEnded) return false;
     const flushed = this.socket.write(bytes, (error) => {
       if (!error) this.#tally.add(this.#protocol, inputClass, inputs);

@@ -23,8 +23,8 @@ export type Episode = (context: EpisodeContext) => Promise<void>;
 
 export interface ProtocolFuzzer {
   readonly protocol: string;
-  /** `[weight, episode]`: how often each kind of hostile session runs. */
-  readonly episodes: readonly (readonly [number, Episode])[];
+  /** `[weight, name, episode]`: how often each kind of hostile session runs. */
+  readonly episodes: readonly (readonly [number, string, Episode])[];
 }
 
 const WRITE_BYTES = 64 * 1024;

@@ -41,6 +41,7 @@ export const rsUsFuzzer: ProtocolFuzzer = {
   episodes: [
     [
       6,
+      'pipelined commands',
       async (context) => {
         // A login and a pipelined burst of commands in one go, mostly valid, some mangled.
         const connection = await context.open();
@@ -55,6 +56,7 @@ export const rsUsFuzzer: ProtocolFuzzer = {
     ],
     [
       2,
+      'random bytes',
       async (context) => {
         // Random bytes in random chunks (mostly not UTF-8: the gateway answers io_error and closes).
         const connection = await context.open();
@@ -66,10 +68,11 @@ export const rsUsFuzzer: ProtocolFuzzer = {
     ],
     [
       2,
+      'delimiter flood',
       async (context) => {
         // A flood of empty messages and bare separators.
         const connection = await context.open();
-        const count = context.random.int(1000, 20_000);
+        const count = context.random.int(200, 3000);
         const flood = Buffer.alloc(count, 0x1e);
         for (let i = 0; i < count; i += 3) flood[i] = 0x1f;
         await connection.send(flood, count - Math.ceil(count / 3), 'delimiter flood');
@@ -78,6 +81,7 @@ export const rsUsFuzzer: ProtocolFuzzer = {
     ],
     [
       1,
+      'oversized message',
       async (context) => {
         // A message over the limit: 64 KiB + 1 with its U+001E, or an endless one without.
         const connection = await context.open();
@@ -99,6 +103,7 @@ export const rsUsFuzzer: ProtocolFuzzer = {
     ],
     [
       2,
+      'truncated then hang-up',
       async (context) => {
         // Some commands, half a message, then a hang-up or a half-close.
         const connection = await context.open();
@@ -117,6 +122,7 @@ export const rsUsFuzzer: ProtocolFuzzer = {
     ],
     [
       1,
+      'never-reading',
       async (context) => {
         // Asks `who` over and over and never reads the answers.
         const connection = await context.open();

@@ -34,6 +34,7 @@ export const sohFuzzer: ProtocolFuzzer = {
   episodes: [
     [
       6,
+      'pipelined messages',
       async (context) => {
         // A pipelined burst of messages, under and then over the rate limit.
         const connection = await introduce(context);
@@ -46,6 +47,7 @@ export const sohFuzzer: ProtocolFuzzer = {
     ],
     [
       2,
+      'random bytes',
       async (context) => {
         // Random bytes in random chunks, straight after connecting (the first field is the name).
         const connection = await context.open();
@@ -57,16 +59,18 @@ export const sohFuzzer: ProtocolFuzzer = {
     ],
     [
       2,
+      'delimiter flood',
       async (context) => {
         // A flood of bare 0x01: empty receivers and texts, one message per two delimiters.
         const connection = await introduce(context);
-        const pairs = context.random.int(1000, 20_000);
+        const pairs = context.random.int(200, 3000);
         await connection.send(Buffer.alloc(pairs * 2, SOH), pairs, 'delimiter flood');
         await connection.waitClosed(200);
       },
     ],
     [
       1,
+      'oversized field',
       async (context) => {
         // A field of limit + 1 bytes (1 MiB + 1): the gateway must close without holding it.
         const connection = await introduce(context);
@@ -76,6 +80,7 @@ export const sohFuzzer: ProtocolFuzzer = {
     ],
     [
       1,
+      'bad name',
       async (context) => {
         // Names the gateway must refuse: empty, 257 bytes; then messages it must not act on.
         const connection = await context.open();
@@ -86,6 +91,7 @@ export const sohFuzzer: ProtocolFuzzer = {
     ],
     [
       2,
+      'truncated then hang-up',
       async (context) => {
         // Some messages, then half of one, then a hang-up or a half-close.
         const connection = await introduce(context);
@@ -104,6 +110,7 @@ export const sohFuzzer: ProtocolFuzzer = {
     ],
     [
       1,
+      'never-reading',
       async (context) => {
         // A reader that never reads, sent large messages by another hostile connection: the gateway
         // must drop it once its queue passes the limit, without slowing anyone else.

@@ -54,6 +54,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
     episodes: [
       [
         4,
+        'pipelined login + commands',
         async (context) => {
           // Log in and pipeline commands in the same write, without waiting for any prompt.
           const connection = await context.open();
@@ -68,6 +69,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
       ],
       [
         4,
+        'room chat',
         async (context) => {
           // In the hostile room: a burst of chat lines of any text, escapes and broken UTF-8 included.
           const connection = await logIn(context, true);
@@ -81,6 +83,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
       ],
       [
         2,
+        'random bytes',
         async (context) => {
           // Random bytes before logging in: nicknames, passwords and sign-ups of garbage.
           const connection = await context.open();
@@ -92,6 +95,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
       ],
       [
         1,
+        'oversized line',
         async (context) => {
           // An endless line (no newline) far past the limit, then one over the limit by a byte.
           const connection = await logIn(context, false);
@@ -108,10 +112,11 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
       ],
       [
         2,
+        'newline flood',
         async (context) => {
           // A flood of empty lines and bare \r at the nickname prompt.
           const connection = await context.open();
-          const count = context.random.int(1000, 20_000);
+          const count = context.random.int(200, 3000);
           const flood = Buffer.alloc(count, 0x0a);
           for (let i = 0; i < count; i += 7) flood[i] = 0x0d;
           await connection.send(flood, count - Math.floor(count / 7), 'newline flood');
@@ -119,6 +124,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
       ],
       [
         2,
+        'truncated then hang-up',
         async (context) => {
           // Half a line (or a half sign-up) and then a hang-up or a half-close.
           const connection = await context.open();
@@ -135,6 +141,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
       ],
       [
         1,
+        'wrong password',
         async (context) => {
           // Wrong passwords for real accounts, pipelined: the throttle must hold without stalling anyone.
           const connection = await context.open();
@@ -149,6 +156,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
       ],
       [
         1,
+        'never-reading',
         async (context) => {
           // Asks for /help over and over and never reads the answers.
           const connection = await logIn(context, false);

@@ -160,6 +160,7 @@ function webSocketFuzzer(target: WebSocketTarget): ProtocolFuzzer {
     episodes: [
       [
         6,
+        'pipelined frames',
         async (context) => {
           // A burst of frames, mostly valid chat, some broken JSON, wrong shapes, pings, binary.
           const connection = await upgrade(context, target, named(context));
@@ -176,6 +177,7 @@ function webSocketFuzzer(target: WebSocketTarget): ProtocolFuzzer {
       ],
       [
         2,
+        'malformed upgrade',
         async (context) => {
           // Broken upgrade requests, several per connection when the gateway keeps it open.
           const connection = await context.open();
@@ -187,6 +189,7 @@ function webSocketFuzzer(target: WebSocketTarget): ProtocolFuzzer {
       ],
       [
         1,
+        'bad frame',
         async (context) => {
           // Frames a client must never send, then (if still open) garbage.
           const connection = await upgrade(context, target, named(context));
@@ -197,6 +200,7 @@ function webSocketFuzzer(target: WebSocketTarget): ProtocolFuzzer {
       ],
       [
         1,
+        'deep JSON / huge recipient list',
         async (context) => {
           // Deeply nested JSON up to ~1 MiB, and direct messages to tens of thousands of names.
           const connection = await upgrade(context, target, named(context));
@@ -209,6 +213,7 @@ function webSocketFuzzer(target: WebSocketTarget): ProtocolFuzzer {
       ],
       [
         1,
+        'oversized frame',
         async (context) => {
           // A frame over the 1 MiB hard limit (the gateway closes with 1009), or one that claims
           // 1 GiB and then hangs up.
@@ -227,6 +232,7 @@ function webSocketFuzzer(target: WebSocketTarget): ProtocolFuzzer {
       ],
       [
         2,
+        'truncated then hang-up',
         async (context) => {
           // Some frames, then half a frame and a hang-up or a half-close.
           const connection = await upgrade(context, target, named(context));
@@ -246,6 +252,7 @@ function webSocketFuzzer(target: WebSocketTarget): ProtocolFuzzer {
       ],
       [
         1,
+        'never-reading',
         async (context) => {
           // Asks for the presence list over and over and never reads the answers.
           const connection = await upgrade(context, target, named(context));
