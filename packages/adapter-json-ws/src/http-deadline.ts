@@ -17,7 +17,10 @@ export class HttpDeadline {
   constructor(server: Server, timers: TimerWheel, ms: number) {
     this.#timers = timers;
     this.#ms = ms;
-    server.on('connection', (socket: Socket) => this.#watch(socket));
+    // Over TLS, 'connection' is the raw socket and requests come on the TLS one: watch that
+    // (the handshake before it has the server's own handshake timeout).
+    const accepted = 'setSecureContext' in server ? 'secureConnection' : 'connection';
+    server.on(accepted, (socket: Socket) => this.#watch(socket));
     // A request answered in full: a kept-alive connection gets a fresh deadline for its next one.
     server.on('request', (request, response) => {
       response.once('finish', () => this.#pending.get(request.socket)?.reset());

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AdapterStartContext, RunningAdapter } from '@switchboard/core';
+import { type AdapterStartContext, edgeOf, type RunningAdapter } from '@switchboard/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { HttpDeadline } from './http-deadline.ts';
 import { jsonWsErrors } from './json-ws-chat.ts';
@@ -26,7 +26,8 @@ export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): 
   let closing = false;
   const page = options.webChat ? await loadWebPage() : null;
 
-  const server = createServer((request, response) => {
+  const edge = edgeOf(context);
+  const server = edge.httpServer((request, response) => {
     if (page && serveWebPage(page, request, response)) return;
     response.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
     response.end('this port speaks json-ws over WebSocket\n');
@@ -48,13 +49,7 @@ export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): 
       ws.close(closeCodes.goingAway, 'server shutting down');
       return;
     }
-    const connection = new JsonWsConnection(
-      ws,
-      request.socket.remoteAddress ?? 'unknown',
-      hub,
-      options,
-      logger,
-    );
+    const connection = new JsonWsConnection(ws, edge.clientAddress(request), hub, options, logger);
     connections.add(connection);
     void connection.closed.then(() => connections.delete(connection));
   });
