@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { closeCodes, frameLimit } from '@switchboard/adapter-json-ws';
 import {
   type AdapterStartContext,
+  edgeOf,
   errorMessage,
   isServiceUnavailable,
   Name,
@@ -31,7 +32,9 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
   const sockets = new Set<WebSocket>();
   let closing = false;
 
-  const app = fastify({ logger: false });
+  const edge = edgeOf(context);
+  // The edge's HTTP(S) server: TLS, accept errors and descriptor counts as on every port.
+  const app = fastify({ logger: false, serverFactory: (handler) => edge.httpServer(handler) });
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -63,7 +66,7 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
       ws.close(closeCodes.goingAway, 'server shutting down');
       return;
     }
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const address = edge.clientAddress(request);
     const connection = new SessionsConnection(ws, clientId, address, hub, options, logger);
     connections.add(connection);
     void connection.closed.then(() => connections.delete(connection));
