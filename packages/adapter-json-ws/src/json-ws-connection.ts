@@ -175,6 +175,8 @@ export class JsonWsConnection implements SessionSink {
   }
 
   #close(code: number, reason: string): void {
+    // Closing: nothing more of this connection's input runs.
+    this.#flow.stop();
     closeWithGrace(this.#ws, this.#hub.timers, this.#options.closeGraceMs, code, reason);
   }
 

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeCodes, frameLimit } from '@switchboard/adapter-json-ws';
+import { closeCodes, frameLimit, HttpDeadline } from '@switchboard/adapter-json-ws';
 import {
   type AdapterStartContext,
   edgeOf,
@@ -54,9 +54,13 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     return reply.code(status).type('text/plain; charset=utf-8').send(`${message}\n`);
   });
 
+  const deadline = new HttpDeadline(app.server, hub.timers, options.httpRequestTimeoutMs);
   const refuse = (socket: Duplex, status: number, message: string) => {
-    if (socket.writable) socket.end(httpRefusal(status, STATUS_CODES[status] ?? '', message));
-    else socket.destroy();
+    if (!socket.writable) return socket.destroy();
+    socket.end(httpRefusal(status, STATUS_CODES[status] ?? '', message));
+    // A peer that never closes its side would keep the half-closed socket.
+    const linger = hub.timers.schedule(options.closeGraceMs, () => socket.destroy());
+    socket.once('close', () => linger.cancel());
   };
 
   const accept = (ws: WebSocket, request: IncomingMessage, clientId: string) => {
@@ -72,8 +76,23 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     void connection.closed.then(() => connections.delete(connection));
   };
 
-  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const upgrade = async (request: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', (error) => logger.debug({ err: error }, 'sessions upgrade socket error'));
+    deadline.release(socket);
+    // The registered-name check may wait on a store that hangs: the upgrade has its own deadline.
+    let expired = false;
+    const expiry = hub.timers.schedule(options.upgradeTimeoutMs, () => {
+      expired = true;
+      refuse(socket, 503, errorMessage('SERVICE_UNAVAILABLE'));
+    });
+    try {
+      await admit(request, socket, head, () => expired);
+    } finally {
+      expiry.cancel();
+    }
+  };
+
+  const admit = async (request: IncomingMessage, socket: Socket, head: Buffer, expired: () => boolean) => {
     if (closing) return refuse(socket, 503, 'server shutting down');
     const target = parseUpgradeTarget(request.url ?? '/', options.maxClientIdBytes);
     if (!target.ok) return refuse(socket, target.status, target.message);
@@ -86,6 +105,7 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
       logger.error({ err: error }, 'account lookup failed');
       return refuse(socket, 500, 'internal server error');
     }
+    if (expired()) return;
     if (registered) return refuse(socket, 403, 'client_id is the name of a registered user');
     if (closing) return refuse(socket, 503, 'server shutting down');
     if (socket.destroyed) return;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   answerChatFrame,
   closeCodes,
+  closeWithGrace,
   decodeClientFrame,
   encodeErrorFrame,
   encodeReceiveMessageFrame,
@@ -29,6 +30,9 @@ export const PROTOCOL = 'sessions';
 
 /** Closing a session whose client id turned out to be a registered name (claimed meanwhile). */
 const NAME_REGISTERED_CLOSE = 4403;
+
+/** The close reason (with 1013) when the store or the cluster cannot be reached in time. */
+const UNAVAILABLE_REASON = 'service temporarily unavailable';
 
 /** Frames as the flow queues them: the text of a text frame, or null for a binary frame. */
 type InboundFrame = string | null;
@@ -86,15 +90,19 @@ export class SessionsConnection implements SessionSink {
     this.#session = hub.open(PROTOCOL, address, this);
     if (this.#session === null) {
       this.#keepalive = null;
-      ws.close(closeCodes.tryAgainLater, 'too many connections');
-      hub.timers.schedule(1_000, () => ws.terminate());
+      closeWithGrace(ws, hub.timers, options.closeGraceMs, closeCodes.tryAgainLater, 'too many connections');
       return;
     }
     this.#keepalive = hub.timers.schedule(options.pingIntervalMs, () => this.#onSilence());
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('ping', (data) => this.#onControlFrame(data));
     ws.on('pong', (data) => this.#onControlFrame(data));
-    this.#flow.waitFor(this.#claim(this.#session));
+    // A claim waiting on a store or a cluster that hangs must not hold the connection unnamed.
+    const claimDeadline = hub.timers.schedule(options.upgradeTimeoutMs, () =>
+      this.#close(closeCodes.tryAgainLater, UNAVAILABLE_REASON),
+    );
+    this.#flow.waitFor(this.#claim(this.#session).finally(() => claimDeadline.cancel()));
+    ws.once('close', () => claimDeadline.cancel());
   }
 
   deliver(message: ChatMessage): void {
@@ -117,7 +125,7 @@ export class SessionsConnection implements SessionSink {
     } catch (error) {
       if (!isServiceUnavailable(error)) throw error;
       // An outage, which the hub already warns about: 1013 tells the client to try again later.
-      this.#close(closeCodes.tryAgainLater, 'service temporarily unavailable');
+      this.#close(closeCodes.tryAgainLater, UNAVAILABLE_REASON);
       return;
     }
     if (result === 'NAME_REGISTERED') this.#close(NAME_REGISTERED_CLOSE, 'client_id is a registered name');
@@ -178,7 +186,9 @@ export class SessionsConnection implements SessionSink {
   }
 
   #close(code: number, reason: string): void {
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(code, reason);
+    // Closing: nothing more of this connection's input runs.
+    this.#flow.stop();
+    closeWithGrace(this.#ws, this.#hub.timers, this.#options.closeGraceMs, code, reason);
   }
 
   #failed(error: unknown): void {

@@ -2,50 +2,56 @@ import type { AccountStore, Logger } from '@switchboard/core';
 
 /**
  * Real accounts (SQLite, say) behind a switch that makes every call fail, as a lost store or a
- * stopped Redis does. `failAfter(n)` lets `n` more calls through first, so an outage can begin
- * between two steps of one identification.
+ * stopped Redis does. `failAfter(n, then)` lets `n` more calls through first, so an outage can begin
+ * between two steps of one identification; `stalled` makes calls hang instead.
  */
 export class OutageAccounts implements AccountStore {
   down = false;
   #callsLeft = Number.POSITIVE_INFINITY;
+  #then: 'down' | 'stalled' = 'down';
   readonly #store: AccountStore;
 
   constructor(store: AccountStore) {
     this.#store = store;
   }
 
-  failAfter(calls: number): void {
+  failAfter(calls: number, then: 'down' | 'stalled' = 'down'): void {
     this.#callsLeft = calls;
+    this.#then = then;
   }
 
-  #reach(): void {
-    if (this.#callsLeft <= 0) this.down = true;
+  /** While set, calls never answer, as a store that hangs (a Redis that stopped answering) does. */
+  stalled = false;
+
+  async #reach(): Promise<void> {
+    if (this.#callsLeft <= 0) this[this.#then] = true;
     this.#callsLeft -= 1;
     if (this.down) throw new Error('connection lost');
+    if (this.stalled) await new Promise(() => {});
   }
 
   async getPasswordHash(nameKey: string) {
-    this.#reach();
+    await this.#reach();
     return this.#store.getPasswordHash(nameKey);
   }
 
   async create(nameKey: string, passwordHash: string) {
-    this.#reach();
+    await this.#reach();
     return this.#store.create(nameKey, passwordHash);
   }
 
   async setPasswordHash(nameKey: string, passwordHash: string) {
-    this.#reach();
+    await this.#reach();
     return this.#store.setPasswordHash(nameKey, passwordHash);
   }
 
   async delete(nameKey: string) {
-    this.#reach();
+    await this.#reach();
     return this.#store.delete(nameKey);
   }
 
   async list() {
-    this.#reach();
+    await this.#reach();
     return this.#store.list();
   }
 }
