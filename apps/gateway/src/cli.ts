@@ -165,14 +165,24 @@ export function buildProgram(): Command {
     )
     .argument('<protocol>')
     .argument('<target...>')
-    .action(async (protocol: string, target: string[]) => {
-      const { runConnectCommand } = await import('./connect-command.ts');
-      process.exitCode = await runConnectCommand(protocol, target, {
-        input: process.stdin,
-        output: process.stdout,
-        errors: process.stderr,
-      });
-    });
+    .option('--tls', 'connect over TLS (json-ws: wss://)')
+    .option('--insecure', 'do not verify the server certificate (self-signed test servers)')
+    .option('--ca <file>', 'PEM certificate to trust (a private CA or a self-signed server)')
+    .action(
+      async (protocol: string, target: string[], flags: Record<string, string | boolean | undefined>) => {
+        const { runConnectCommand } = await import('./connect-command.ts');
+        process.exitCode = await runConnectCommand(
+          protocol,
+          target,
+          { input: process.stdin, output: process.stdout, errors: process.stderr },
+          {
+            tls: flags.tls === true,
+            insecure: flags.insecure === true,
+            ca: typeof flags.ca === 'string' ? flags.ca : undefined,
+          },
+        );
+      },
+    );
   return program;
 }
 

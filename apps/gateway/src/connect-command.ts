@@ -2,6 +2,7 @@ import { connectJsonWs } from './connect/json-ws.ts';
 import { connectRsUs } from './connect/rs-us.ts';
 import { connectSoh } from './connect/soh.ts';
 import { connectTcpRooms } from './connect/tcp-rooms.ts';
+import type { ClientTls } from './connect/transport.ts';
 
 export interface TerminalStreams {
   input: NodeJS.ReadableStream;
@@ -9,8 +10,16 @@ export interface TerminalStreams {
   errors: NodeJS.WritableStream;
 }
 
-const USAGE = `usage: switchboard connect tcp-rooms|soh|rs-us HOST PORT
-       switchboard connect json-ws URL [NAME]   (or HOST PORT [NAME])
+/** `--tls`, `--insecure`, `--ca FILE` of `switchboard connect`. */
+export interface ConnectFlags {
+  tls?: boolean | undefined;
+  insecure?: boolean | undefined;
+  ca?: string | undefined;
+}
+
+const USAGE = `usage: switchboard connect [--tls [--insecure] [--ca FILE]] tcp-rooms|soh|rs-us HOST PORT
+       switchboard connect [--insecure] [--ca FILE] json-ws URL [NAME]   (ws:// or wss://)
+       switchboard connect [--tls ...] json-ws HOST PORT [NAME]
 `;
 
 function parsePort(raw: string | undefined): number | null {
@@ -24,17 +33,28 @@ export async function runConnectCommand(
   protocol: string,
   target: string[],
   streams: TerminalStreams,
+  flags: ConnectFlags = {},
 ): Promise<number> {
   const usage = (problem: string) => {
     streams.errors.write(`switchboard connect: ${problem}\n${USAGE}`);
     return 2;
   };
+  const tls: ClientTls = {
+    ...(flags.insecure && { insecure: true }),
+    ...(flags.ca !== undefined && { ca: flags.ca }),
+  };
   if (protocol === 'json-ws') {
     const [first, second, third] = target;
-    if (first && /^wss?:\/\//.test(first)) return connectJsonWs({ url: first, name: second, ...streams });
+    if (first && /^wss?:\/\//.test(first)) {
+      // --tls on a ws:// URL means the same server over TLS.
+      const url = flags.tls ? first.replace(/^ws:/, 'wss:') : first;
+      return connectJsonWs({ url, name: second, tls, ...streams });
+    }
     const port = parsePort(second);
-    if (!first || port === null) return usage('json-ws needs a ws:// URL or HOST PORT');
-    return connectJsonWs({ url: `ws://${first}:${port}/`, name: third, ...streams });
+    if (!first || port === null) return usage('json-ws needs a ws:// or wss:// URL, or HOST PORT');
+    const scheme = flags.tls ? 'wss' : 'ws';
+    const host = first.includes(':') ? `[${first}]` : first;
+    return connectJsonWs({ url: `${scheme}://${host}:${port}/`, name: third, tls, ...streams });
   }
   const clients: Record<string, typeof connectTcpRooms> = {
     'tcp-rooms': connectTcpRooms,
@@ -46,5 +66,5 @@ export async function runConnectCommand(
   const [host, rawPort, ...extra] = target;
   const port = parsePort(rawPort);
   if (!host || port === null || extra.length > 0) return usage(`${protocol} needs HOST PORT`);
-  return client({ host, port, ...streams });
+  return client({ host, port, ...(flags.tls && { tls }), ...streams });
 }

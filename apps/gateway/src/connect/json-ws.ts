@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
+import { type ClientTls, tlsClientOptions } from './transport.ts';
 
 export interface JsonWsClientOptions {
   url: string;
@@ -8,6 +9,8 @@ export interface JsonWsClientOptions {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
+  /** Certificate checks for wss:// URLs. */
+  tls?: ClientTls | undefined;
   /** How long to wait for the server's last answers after the input ends. */
   graceMs?: number;
 }
@@ -36,7 +39,11 @@ export function connectJsonWs(options: JsonWsClientOptions): Promise<number> {
   const { output, errors } = options;
   const graceMs = options.graceMs ?? 2_000;
   return new Promise((resolve) => {
-    const ws = new WebSocket(options.url, { perMessageDeflate: false });
+    // wss:// URLs verify the server's certificate unless --insecure; --ca adds a trusted one.
+    const ws = new WebSocket(options.url, {
+      perMessageDeflate: false,
+      ...tlsClientOptions(options.tls ?? {}),
+    });
     const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY });
     const backlog: string[] = [];
     let opened = false;

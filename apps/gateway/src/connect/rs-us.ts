@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { encodeRsUs, RsUsDecoder } from '@switchboard/adapter-rs-us';
+import { type ClientTls, openClientSocket } from './transport.ts';
 
 export interface RsUsClientOptions {
   host: string;
@@ -8,6 +8,8 @@ export interface RsUsClientOptions {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
+  /** Connect over TLS (`--tls`). */
+  tls?: ClientTls | undefined;
   /** How long to wait for replies after the input ends. */
   graceMs?: number;
 }
@@ -25,7 +27,7 @@ export function connectRsUs(options: RsUsClientOptions): Promise<number> {
   const { output, errors } = options;
   const graceMs = options.graceMs ?? 1_000;
   return new Promise((resolve) => {
-    const socket = connect({ host: options.host, port: options.port });
+    const socket = openClientSocket(options.host, options.port, options.tls);
     const decoder = new RsUsDecoder(MAX_SERVER_MESSAGE_BYTES);
     const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY });
     let graceTimer: NodeJS.Timeout | undefined;

@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { encodeSohFields, SohFieldDecoder } from '@switchboard/adapter-soh';
+import { type ClientTls, openClientSocket } from './transport.ts';
 
 export interface SohClientOptions {
   host: string;
@@ -8,6 +8,8 @@ export interface SohClientOptions {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
+  /** Connect over TLS (`--tls`). */
+  tls?: ClientTls | undefined;
   /** How long to wait for the server to close after the input ends. */
   graceMs?: number;
 }
@@ -28,7 +30,7 @@ export function connectSoh(options: SohClientOptions): Promise<number> {
   const { output, errors } = options;
   const graceMs = options.graceMs ?? 1_000;
   return new Promise((resolve) => {
-    const socket = connect({ host: options.host, port: options.port });
+    const socket = openClientSocket(options.host, options.port, options.tls);
     const decoder = new SohFieldDecoder(MAX_SERVER_FIELD_BYTES);
     const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY });
     let sender: Buffer | null = null;

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { type ClientTls, openClientSocket } from './transport.ts';
 
 export interface TcpRoomsClientOptions {
   host: string;
@@ -6,6 +6,8 @@ export interface TcpRoomsClientOptions {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
+  /** Connect over TLS (`--tls`). */
+  tls?: ClientTls | undefined;
   /** How long to wait for the server to close after the input ends. */
   graceMs?: number;
 }
@@ -24,7 +26,7 @@ export function connectTcpRooms(options: TcpRoomsClientOptions): Promise<number>
   const target = `${options.host}:${options.port}`;
   const graceMs = options.graceMs ?? 2_000;
   return new Promise((resolve) => {
-    const socket = connect({ host: options.host, port: options.port });
+    const socket = openClientSocket(options.host, options.port, options.tls);
     let connected = false;
     let lastByte = NEWLINE;
     let graceTimer: NodeJS.Timeout | undefined;
