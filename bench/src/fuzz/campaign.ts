@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { cpuSeconds } from '../servers/process-stats.ts';
 import type { BystanderResult, BystanderSetup } from './bystander-worker.ts';
 import { type FuzzedGateway, startFuzzedGateway, tail } from './gateway.ts';
 import { HostileConnection } from './hostile/connection.ts';
@@ -48,6 +49,8 @@ export interface CampaignResult {
   options: CampaignOptions;
   protocols: ProtocolOutcome[];
   hostileSeconds: number;
+  /** The gateway's CPU use during the hostile phase (100 = one core), and the machine's 1-minute load before and after. */
+  cpu: { gatewayPercent: number; loadBefore: number; loadAfter: number };
   /** How the gateway ended during the campaign; null when it never died. */
   crash: { code: number | null; signal: string | null; log: string } | null;
   /** Exit code of the graceful stop at the end (SIGTERM), when it got that far. */
@@ -132,6 +135,7 @@ async function campaign(
   // Warm-up: the same hostile mix for a few seconds, so the baseline is a warm process, not a cold one.
   await hostile(() => Number.POSITIVE_INFINITY, Date.now() + options.warmUpSeconds * 1000, 500_000);
   await sleep(1000);
+  await gateway.collectGarbage();
   for (const pacer of pacers) pacer.restart();
   const warmTally = new Map(PROTOCOLS.map((protocol) => [protocol, tally.total(protocol)]));
   const baseline = gateway.rss();
@@ -144,6 +148,8 @@ async function campaign(
     if (rss > peak) peak = rss;
   }, 250);
   const started = Date.now();
+  const cpuBefore = cpuSeconds(gateway.pid);
+  const loadBefore = loadavg()[0]!;
   const progress = setInterval(() => {
     const counts = PROTOCOLS.map(
       (p) => `${p} ${(tally.total(p) - warmTally.get(p)!).toLocaleString('en-US')}`,
@@ -159,13 +165,23 @@ async function campaign(
   clearInterval(progress);
   clearInterval(sampler);
   const hostileSeconds = (ended - started) / 1000;
+  const cpu = {
+    gatewayPercent: ((cpuSeconds(gateway.pid) - cpuBefore) / hostileSeconds) * 100,
+    loadBefore,
+    loadAfter: loadavg()[0]!,
+  };
 
   // Every hostile connection is closed by now; wait for RSS to come back (or the settle time to pass).
   const settleStart = Date.now();
-  let after = gateway.rss();
+  const settled = async () => {
+    if (crashed()) return Number.NaN;
+    await gateway.collectGarbage();
+    return gateway.rss();
+  };
+  let after = await settled();
   while (!crashed() && after > baseline * 1.1 && Date.now() - settleStart < options.settleSeconds * 1000) {
-    await sleep(500);
-    after = gateway.rss();
+    await sleep(2000);
+    after = await settled();
   }
   const settledAfterSeconds = (Date.now() - settleStart) / 1000;
   const heapAfter = await gateway.heap();
@@ -194,6 +210,7 @@ async function campaign(
     options,
     protocols,
     hostileSeconds,
+    cpu,
     crash,
     stopExit,
     bystander: { whole, duringCampaign, misordered, incidents },

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { residentBytes } from '../servers/process-stats.ts';
 
 const BIN = fileURLToPath(new URL('../../../apps/gateway/bin/switchboard.js', import.meta.url));
@@ -26,6 +27,8 @@ export interface FuzzedGateway {
   /** Null while it runs; how it ended once it exited (a crash, unless {@link stop} asked for it). */
   exit(): { code: number | null; signal: NodeJS.Signals | null } | null;
   rss(): number;
+  /** Runs a full garbage collection in the gateway (through its inspector), so RSS and heap show what is alive. */
+  collectGarbage(): Promise<void>;
   /** V8 heap in use and memory outside it (buffers), from the admin server's /metrics. */
   heap(): Promise<{ heapUsed: number; external: number }>;
   stop(): Promise<void>;
@@ -38,6 +41,8 @@ export async function startFuzzedGateway(dir: string): Promise<FuzzedGateway> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // The inspector on a free loopback port lets the campaign force a full GC before it reads memory.
+      '--inspect=127.0.0.1:0',
       BIN,
       'serve',
       '--host=127.0.0.1',
@@ -76,6 +81,7 @@ export async function startFuzzedGateway(dir: string): Promise<FuzzedGateway> {
     exit: () => exit,
     rss: () => (exit === null ? residentBytes(child.pid!) : Number.NaN),
     heap: () => heapMetrics(ports.admin!),
+    collectGarbage: () => collectGarbage(logFile),
     stop: async () => {
       if (exit !== null) return;
       child.kill('SIGTERM');
@@ -117,4 +123,28 @@ async function heapMetrics(adminPort: number): Promise<{ heapUsed: number; exter
   } catch {
     return { heapUsed: Number.NaN, external: Number.NaN };
   }
+}
+
+/** `HeapProfiler.collectGarbage` over the inspector protocol, twice (the second pass frees what the first one finalized). */
+async function collectGarbage(logFile: string): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
+  if (!url) throw new Error('the gateway has no inspector to collect garbage with');
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  for (const id of [1, 2]) {
+    socket.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    await new Promise<void>((resolve) => {
+      const onMessage = (data: Buffer) => {
+        if ((JSON.parse(data.toString()) as { id?: number }).id === id) {
+          socket.off('message', onMessage);
+          resolve();
+        }
+      };
+      socket.on('message', onMessage);
+    });
+  }
+  socket.close();
 }

@@ -15,6 +15,9 @@ export function renderReport(result: CampaignResult, machine: string): string {
       `hostile phase ${result.hostileSeconds.toFixed(0)} s (after a ${options.warmUpSeconds} s warm-up that is not counted). ` +
       'Rate, frame and queue limits as shipped; scrypt cost 1024 and no per-address login throttle (every hostile client is 127.0.0.1).',
     '',
+    `The gateway used ${result.cpu.gatewayPercent.toFixed(0)} % of a core during the hostile phase; the machine's load average was ` +
+      `${result.cpu.loadBefore.toFixed(1)} before and ${result.cpu.loadAfter.toFixed(1)} after (other work shares this box).`,
+    '',
     '## Gates',
     '',
     '| gate | result | |',
@@ -57,6 +60,8 @@ export function renderReport(result: CampaignResult, machine: string): string {
       : 'No incidents: no unexpected frames, errors, closes or reordering on the bystander connections.',
     '',
     '## Gateway memory (RSS)',
+    '',
+    'Baseline and after are read right after a full garbage collection (forced through the inspector), so they show what is alive.',
     '',
     '| cold start | baseline (warm) | peak | after | settle waited |',
     '|---:|---:|---:|---:|---:|',
