@@ -19,10 +19,11 @@ const TOO_LONG = Symbol('too long');
 type FoundLine = string | typeof TOO_LONG;
 
 /**
- * Lines run in one go before the connection yields to the others: commands that answer at once
- * (or from a store that resolves in a microtask) cannot hold the event loop for a whole burst.
+ * Event-loop time one connection may take in one go before it yields to the others: lines that
+ * run at once (or on a store that answers in a microtask) cannot hold the loop for a whole burst,
+ * however costly each is (a broadcast to a big room). Time, not a count, so cheap lines stay fast.
  */
-const LINES_PER_TURN = 64;
+const TURN_MS = 4;
 /**
  * Answers queued for a client that does not read them, beyond which its input waits: replies
  * cannot pile up for it (an empty line in the dialogue costs 1 byte and answers 44).
@@ -40,7 +41,7 @@ const closedMode: LineMode = { line() {}, tooLong() {} };
  *
  * Input is decoded one line at a time, only when that line can run: while a command waits (a
  * store, a password check), while over the rate, while the client leaves its answers unread, or
- * after a turn's share of lines, the rest stays raw (one socket read at most) and the socket is
+ * after its share of the event loop, the rest stays raw (one socket read at most) and the socket is
  * paused. So nothing decoded piles up, and once the connection closes nothing of it runs.
  */
 export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandler {
@@ -56,9 +57,13 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   #offset = 0;
   /** What the splitter just found: it is asked for one line at a time. */
   #found: FoundLine | null = null;
+  /** A line found and not yet run (its turn or its rate has not come), with its bytes. */
+  #held: FoundLine | null = null;
+  #heldBytes = 0;
   /** A command is waiting for its answer: the next line waits for it. */
   #busy = false;
-  #linesThisTurn = 0;
+  /** When this connection's current go on the event loop began. */
+  #turnStarted = 0;
   #inputEnded = false;
   #ending = false;
   /** Set while the connection is over its rate: nothing is read or run until it fires. */
@@ -161,44 +166,58 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
       this.#unread = Buffer.concat([this.#unread.subarray(this.#offset), chunk]);
     }
     this.#offset = 0;
-    this.#linesThisTurn = 0;
+    this.#turnStarted = performance.now();
     this.#pump();
   }
 
   /** Splits and runs lines until one waits, a limit says stop, or the read is used up. */
   #pump(): void {
     while (!this.#ending && !this.#busy && !this.#waiting) {
-      const unread = this.#unread;
-      if (unread === null) {
-        this.#readMore();
-        return;
-      }
-      if (this.#bucket.exhausted) {
+      if (this.#held === null && !this.#split()) return;
+      // One message and its bytes; the byte budget may go into debt so one largest line passes.
+      if (!this.#bucket.take(this.#heldBytes)) {
         this.#waitForRate();
         return;
       }
-      if (this.#linesThisTurn >= LINES_PER_TURN) {
+      const line = this.#held!;
+      this.#held = null;
+      this.#run(line);
+    }
+  }
+
+  /** Finds the next line into `#held`; false when it cannot (and reading waits, or goes on). */
+  #split(): boolean {
+    for (;;) {
+      const unread = this.#unread;
+      if (unread === null) {
+        this.#readMore();
+        return false;
+      }
+      if (performance.now() - this.#turnStarted > TURN_MS) {
         this.#yieldTurn();
-        return;
+        return false;
       }
       if (this.#socket.writableLength > REPLY_BACKLOG_BYTES) {
         this.#waitForDrain();
-        return;
+        return false;
       }
       const start = this.#offset;
       const end = this.#splitter.feed(unread, start, this, 1);
       if (end >= unread.length) this.#unread = null;
       else this.#offset = end;
       const found = this.#found;
-      if (found === null) {
-        // Part of a line (or of one too long): its bytes count against the rate all the same.
-        this.#bucket.charge(end - start);
-        continue;
+      if (found !== null) {
+        this.#found = null;
+        this.#held = found;
+        this.#heldBytes = end - start;
+        return true;
       }
-      this.#found = null;
-      this.#bucket.take(end - start);
-      this.#linesThisTurn += 1;
-      this.#run(found);
+      // Part of a line (or of one too long): its bytes count against the rate all the same.
+      this.#bucket.charge(end - start);
+      if (this.#bucket.exhausted) {
+        this.#waitForRate();
+        return false;
+      }
     }
   }
 
@@ -248,7 +267,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
     this.#rateTimer = this.context.hub.clock.setTimeout(
       () => {
         this.#rateTimer = null;
-        this.#linesThisTurn = 0;
+        this.#turnStarted = performance.now();
         this.#pump();
       },
       Math.max(1, this.#bucket.msUntilNext()),
@@ -261,7 +280,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
     this.#socket.pause();
     this.#socket.once('drain', () => {
       this.#waitingForDrain = false;
-      this.#linesThisTurn = 0;
+      this.#turnStarted = performance.now();
       this.#pump();
     });
   }
@@ -271,7 +290,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
     this.#socket.pause();
     this.#yielded = setImmediate(() => {
       this.#yielded = null;
-      this.#linesThisTurn = 0;
+      this.#turnStarted = performance.now();
       this.#pump();
     });
   }
@@ -315,6 +334,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
     this.#mode = closedMode;
     this.#unread = null;
     this.#found = null;
+    this.#held = null;
     this.#rateTimer?.();
     this.#rateTimer = null;
     if (this.#yielded) clearImmediate(this.#yielded);
