@@ -70,6 +70,16 @@ describe('rs-us: the rate limit', () => {
     expect(server.hub.stats.rateLimited).toBeGreaterThan(0);
   });
 
+  it('still answers everything a half-closing client sent over the rate, in order, then closes', async () => {
+    const server = await start({}, { limits: { messagesPerSecond: 200, messageBurst: 5 } });
+    const client = await server.connect();
+    client.socket.end(plain('prolongate').repeat(40) + plain('bogus'));
+    for (let i = 0; i < 40; i++) expect(await client.next()).toBe(plain('prolongate_ack'));
+    expect(await client.next()).toBe(plain('unknown_command'));
+    await client.waitClosed();
+    expect(server.hub.stats.rateLimited).toBeGreaterThan(0);
+  });
+
   it('counts bytes: big commands are held back by the byte rate and all answered in order', async () => {
     const server = await start({}, { limits: { bytesPerSecond: 100 * 1024, byteBurst: 50 * 1024 } });
     const alice = await server.login('alice');

@@ -99,6 +99,26 @@ describe('soh: a flood of fields over the rate', () => {
     expect(seen).toBeLessThan(30);
   });
 
+  it('at EOF handles what the rate allows at once and waits for nothing more', async () => {
+    const soh = await start({ limits: { messagesPerSecond: 50, messageBurst: 5 } });
+    const bob = await soh.join('bob');
+    const sender = soh.client();
+    // Name and 300 messages, then EOF, in one go: `printf ... | nc` over the rate.
+    sender.socket.end(
+      Buffer.concat([
+        frame('sender'),
+        ...Array.from({ length: 300 }, (_, index) => frame('bob', `m${index}`)),
+      ]),
+    );
+    await bob.waitForDeliveries(5);
+    await waitFor('the sender to be removed', () => soh.hub.connectionCount === 1);
+    const seen = bob.deliveries.length;
+    await sleep(300);
+    expect(bob.deliveries.length).toBe(seen);
+    expect(bob.deliveries).toEqual(Array.from({ length: seen }, (_, index) => ['sender', `m${index}`]));
+    expect(seen).toBeLessThan(30);
+  });
+
   it('counts bytes: big messages are held back by the byte rate, and all of them arrive in order', async () => {
     const soh = await start({ limits: { bytesPerSecond: 200 * 1024, byteBurst: 100 * 1024 } });
     const bob = await soh.join('bob');
