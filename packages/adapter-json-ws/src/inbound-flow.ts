@@ -1,5 +1,13 @@
 import type { CancelTimer, Hub, TokenBucket } from '@switchboard/core';
 
+/**
+ * Most frames waiting for their turn. Reading pauses as soon as one has to wait, but `ws` still
+ * hands over every frame of the chunks already read (64 KiB and the socket's buffer): a few
+ * thousand real messages at most, since the smallest json-ws message takes 31 bytes on the wire.
+ * More means frames of a few bytes each, a flood, and the flow gives up on the connection.
+ */
+export const MAX_QUEUED_FRAMES = 4096;
+
 /** The part of a `ws` WebSocket that flow control needs. */
 export interface PausableSocket {
   pause(): void;
@@ -15,7 +23,7 @@ export interface PausableSocket {
  * Order matters because clients do not wait for answers: `hello` followed at once by
  * `send_message` must find the name already claimed. A handler that needs the network (a claim,
  * a presence query) returns a promise; frames that arrive meanwhile wait in a queue that pausing
- * keeps small (at most what `ws` had already read off the socket).
+ * keeps small (at most what `ws` had already read off the socket, and {@link MAX_QUEUED_FRAMES}).
  */
 export class InboundFlow<Frame> {
   readonly #socket: PausableSocket;
@@ -23,6 +31,7 @@ export class InboundFlow<Frame> {
   readonly #bucket: TokenBucket;
   readonly #handle: (frame: Frame) => Promise<void> | undefined;
   readonly #onError: (error: unknown) => void;
+  readonly #onOverflow: () => void;
   readonly #queue: Frame[] = [];
   /** The wire size of each queued frame, counted against the byte rate when its turn comes. */
   readonly #queueBytes: number[] = [];
@@ -36,12 +45,14 @@ export class InboundFlow<Frame> {
     hub: Hub,
     handle: (frame: Frame) => Promise<void> | undefined,
     onError: (error: unknown) => void,
+    onOverflow: () => void = () => {},
   ) {
     this.#socket = socket;
     this.#hub = hub;
     this.#bucket = hub.rateLimiter();
     this.#handle = handle;
     this.#onError = onError;
+    this.#onOverflow = onOverflow;
   }
 
   /**
@@ -86,6 +97,12 @@ export class InboundFlow<Frame> {
   }
 
   #enqueue(frame: Frame, bytes: number): void {
+    if (this.#queue.length >= MAX_QUEUED_FRAMES) {
+      // Only frames of a few bytes each get here (see MAX_QUEUED_FRAMES): nothing a chat client sends.
+      this.stop();
+      this.#onOverflow();
+      return;
+    }
     this.#queue.push(frame);
     this.#queueBytes.push(bytes);
   }

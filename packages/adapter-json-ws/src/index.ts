@@ -4,7 +4,7 @@ import { type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 
 export { closeWithGrace } from './close-with-grace.ts';
 export { HttpDeadline } from './http-deadline.ts';
-export { InboundFlow, type PausableSocket } from './inbound-flow.ts';
+export { InboundFlow, MAX_QUEUED_FRAMES, type PausableSocket } from './inbound-flow.ts';
 export { answerChatFrame, jsonWsErrors, MAX_NAMED_IN_ERROR, notActiveError } from './json-ws-chat.ts';
 export {
   type ClientFrame,

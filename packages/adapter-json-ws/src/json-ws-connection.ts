@@ -36,6 +36,7 @@ export const closeCodes = {
   helloTimeout: 4408,
   idle: 4410,
   goingAway: 1001,
+  policyViolation: 1008,
   tryAgainLater: 1013,
 } as const;
 
@@ -72,6 +73,7 @@ export class JsonWsConnection implements SessionSink {
       hub,
       (frame) => this.#handle(frame),
       (error) => this.#failed(error),
+      () => this.#close(closeCodes.policyViolation, 'too much input at once'),
     );
     ws.on('error', (error) => logger.debug({ err: error }, 'json-ws connection error'));
     this.closed = new Promise((resolve) => {

@@ -75,6 +75,7 @@ export class SessionsConnection implements SessionSink {
       hub,
       (frame) => this.#handle(frame),
       (error) => this.#failed(error),
+      () => this.#close(closeCodes.policyViolation, 'too much input at once'),
     );
     ws.on('error', (error) => logger.debug({ err: error }, 'sessions connection error'));
     this.closed = new Promise((resolve) => {
