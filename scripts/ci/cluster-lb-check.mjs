@@ -17,6 +17,7 @@ import {
   waitForReadyLine,
   withCleanup,
 } from './ci-processes.mjs';
+import { runLockoutScenario } from './cluster-lb-lockout.mjs';
 import { runScenario } from './cluster-lb-scenario.mjs';
 import { checkSettingNames, composeGatewayEnvironment } from './gateway-settings.mjs';
 import { DEFAULT_PORTS, renderNginxConf, tempKindsOf } from './render-nginx-conf.mjs';
@@ -69,6 +70,10 @@ await withCleanup(
     const composeEnv = composeGatewayEnvironment(root);
     await checkSettingNames(root, Object.keys(composeEnv), 'compose.yaml');
     Object.assign(env, composeEnv);
+    // The one setting that differs from compose.yaml, as nginx's addresses do: here nginx
+    // reaches the gateways from 127.0.0.1, and the test clients come from 127.0.0.2 and up.
+    if (!composeEnv.SWITCHBOARD_TRUST_PROXY) throw new Error('compose.yaml: no SWITCHBOARD_TRUST_PROXY');
+    env.SWITCHBOARD_TRUST_PROXY = '127.0.0.1/32';
     const gatewayPorts = await Promise.all(
       Array.from({ length: GATEWAYS }, async (_, i) => {
         const dataDir = join(work, `gateway${i + 1}`);
@@ -133,6 +138,12 @@ await withCleanup(
       gateways: gatewayPorts,
       logDir: join(runDir, 'logs'),
     });
+    // 4b. Real client addresses through nginx: one client's failed logins lock it, not another.
+    const lockout = await runLockoutScenario({
+      lb: listen,
+      gateways: gatewayPorts,
+      logDir: join(runDir, 'logs'),
+    });
 
     // 5. The gateways stop cleanly while clustered (graceful, exit 0).
     await stop(nginx, 'SIGQUIT');
@@ -150,7 +161,7 @@ await withCleanup(
       `cluster-lb-check: ok — nginx ${nginxVersion} with deploy/nginx.conf in front of ${GATEWAYS} gateways on one Redis: ` +
       `3× one client_id → two closed 4001, one live; GET /sessions lists all ${results.sessions} sessions via nginx and on every process ` +
       `(consistent after ${results.sessionsConsistentMs} ms); json-ws and SOH messages across processes; tcp-rooms and rs-us answer; ` +
-      `placement ${results.placement}`
+      `placement ${results.placement}; ${lockout}`
     );
   },
 ).then(
