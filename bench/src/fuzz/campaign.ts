@@ -33,6 +33,8 @@ export interface CampaignOptions {
   seed: number;
   /** Longest wait, after the hostile connections are gone, for RSS to come back. */
   settleSeconds: number;
+  /** Seconds the bystanders chat with no hostile input first: the latency this machine gives anyway. */
+  controlSeconds: number;
   /** Seconds of hostile load before the RSS baseline is taken (JIT, pools and heap warmed up). */
   warmUpSeconds: number;
   progress?: (line: string) => void;
@@ -58,6 +60,7 @@ export interface CampaignResult {
   bystander: {
     whole: LatencySummary;
     duringCampaign: LatencySummary;
+    control: LatencySummary;
     misordered: number;
     incidents: string[];
   };
@@ -131,6 +134,11 @@ async function campaign(
         }),
       ),
     );
+
+  // A control window with no hostile input: what the bystanders see on this box when nobody attacks.
+  const controlFrom = Date.now();
+  await sleep(options.controlSeconds * 1000);
+  const controlTo = Date.now();
 
   // Warm-up: the same hostile mix for a few seconds, so the baseline is a warm process, not a cold one.
   await hostile(() => Number.POSITIVE_INFINITY, Date.now() + options.warmUpSeconds * 1000, 500_000);
@@ -213,7 +221,13 @@ async function campaign(
     cpu,
     crash,
     stopExit,
-    bystander: { whole, duringCampaign, misordered, incidents },
+    bystander: {
+      whole,
+      duringCampaign,
+      control: summarize(deliveries, controlFrom, controlTo),
+      misordered,
+      incidents,
+    },
     rss: { cold, baseline, peak, after, settledAfterSeconds },
     heap: { baseline: heapBaseline, after: heapAfter },
   };

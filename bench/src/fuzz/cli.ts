@@ -37,6 +37,7 @@ const options: CampaignOptions = {
   seed: Number(values.seed ?? Math.floor(Math.random() * 1_000_000)),
   settleSeconds: smoke ? 10 : 30,
   warmUpSeconds: smoke ? 1 : 5,
+  controlSeconds: smoke ? 2 : 10,
   progress: (line) => console.error(`[fuzz] ${line}`),
 };
 for (const [key, value] of Object.entries(options)) {

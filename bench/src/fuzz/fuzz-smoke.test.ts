@@ -16,6 +16,7 @@ describe('fuzz campaign (smoke)', () => {
       seed: Math.floor(Math.random() * 1_000_000),
       settleSeconds: 4,
       warmUpSeconds: 1,
+      controlSeconds: 1,
     });
     const gate = (name: string) => result.gates.find((g) => g.name.startsWith(name))!;
     const context = JSON.stringify({ seed: result.options.seed, gates: result.gates }, null, 1);

@@ -47,6 +47,7 @@ export function renderReport(result: CampaignResult, machine: string): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...(
       [
+        ['control: before any hostile input', bystander.control],
         ['while the campaign ran', bystander.duringCampaign],
         ['whole run', bystander.whole],
       ] as const

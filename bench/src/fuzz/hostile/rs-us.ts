@@ -28,7 +28,8 @@ function message(context: EpisodeContext): Buffer {
     [1, () => ['login', account.name, account.password]],
     [1, () => ['login', random.pick(names.decoys), `wrong-${random.int(0, 1e6)}`]],
     [1, () => ['broadcast']],
-    [1, () => ['broadcast', part(context, 10), part(context, 10)]],
+    // Non-empty parts: an empty last one would read as the trailing form's marker, making a real broadcast.
+    [1, () => ['broadcast', `a${part(context, 10)}`, `b${part(context, 10)}`]],
     [1, () => [part(context, 12), ...repeat(random.int(0, 4), () => part(context, 12))]],
     [1, () => ['send', part(context, 10)]],
   ])();
