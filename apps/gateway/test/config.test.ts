@@ -26,6 +26,8 @@ describe('configuration', () => {
       maxConnectionsPerAddress: 1_000,
       messagesPerSecond: 1_000,
       messageBurst: 2_000,
+      bytesPerSecond: 1024 * 1024,
+      byteBurst: 4 * 1024 * 1024,
       maxQueuedBytes: 4 * 1024 * 1024,
     });
     expect(Object.isFrozen(config) && Object.isFrozen(config.adapters)).toBe(true);
