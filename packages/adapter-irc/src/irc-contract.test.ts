@@ -1,0 +1,16 @@
+import { silentLogger } from '@switchboard/core';
+import { runAdapterContract } from '@switchboard/core/testing';
+import { ircAdapter } from './index.ts';
+import { ircDriver } from './testing/irc-driver.ts';
+
+runAdapterContract('irc', {
+  start: (hub) =>
+    ircAdapter.start({
+      hub,
+      logger: silentLogger,
+      host: '127.0.0.1',
+      port: 0,
+      options: ircAdapter.optionsSchema.parse({}),
+    }),
+  driver: ircDriver,
+});

@@ -1,0 +1,101 @@
+import { type ChatMessage, type Hub, type Logger, Name } from '@switchboard/core';
+import { isShortenedNick, nameOfNick, nickOf } from './irc-names.ts';
+import type { IrcOptions } from './irc-options.ts';
+import { deliveryEncoders, type RenderedMessage } from './irc-render.ts';
+import { ServerReplies } from './irc-replies.ts';
+
+/** Shortened nicks remembered per server, so an IRC user can answer a long name it was shown. */
+const MAX_REMEMBERED_NICKS = 10_000;
+
+/** A member of a private room, as NAMES and WHO of that room list it. */
+export interface RoomMember {
+  readonly nick: string;
+}
+
+/**
+ * What the IRC connections of one server share: its settings, its renderers, the long names
+ * behind shortened nicks, and which of its users sit in which private room (the core does not
+ * publish room membership, so NAMES of a room lists the IRC users of this server in it).
+ */
+export class IrcDirectory {
+  readonly hub: Hub;
+  readonly logger: Logger;
+  readonly options: IrcOptions;
+  readonly replies: ServerReplies;
+  readonly startedAt = new Date();
+  readonly direct: (message: ChatMessage) => RenderedMessage;
+  readonly broadcast: (message: ChatMessage) => RenderedMessage;
+  readonly #shortened = new Map<string, Name>();
+  readonly #rooms = new Map<string, Set<RoomMember>>();
+
+  constructor(hub: Hub, logger: Logger, options: IrcOptions) {
+    this.hub = hub;
+    this.logger = logger;
+    this.options = options;
+    this.replies = new ServerReplies(options.serverName);
+    const encoders = deliveryEncoders(options.serverName);
+    // Long-lived wrappers (their identity is the render cache key) that also remember senders.
+    this.direct = (message) => {
+      this.nickOf(message.sender);
+      return encoders.direct(message);
+    };
+    this.broadcast = (message) => {
+      this.nickOf(message.sender);
+      return encoders.broadcast(message);
+    };
+  }
+
+  /** A name's nick; a shortened one is remembered so it can be resolved back. */
+  nickOf(name: Name): string {
+    const nick = nickOf(name.bytes);
+    if (isShortenedNick(nick) && !this.#shortened.has(nick)) {
+      if (this.#shortened.size >= MAX_REMEMBERED_NICKS) {
+        this.#shortened.delete(this.#shortened.keys().next().value!);
+      }
+      this.#shortened.set(nick, name);
+    }
+    return nick;
+  }
+
+  /** A nick's name at once; 'lookup' for a shortened nick this server has not shown. */
+  decodeNick(nick: string): Name | null | 'lookup' {
+    const bytes = nameOfNick(nick);
+    if (bytes !== null) return Name.fromBytes(bytes);
+    if (!isShortenedNick(nick)) return null;
+    return this.#shortened.get(nick) ?? 'lookup';
+  }
+
+  /**
+   * The name a nick stands for, or null when no name can have it. A shortened nick is looked up
+   * among the names this server has shown, then among the active names.
+   */
+  async nameOf(nick: string): Promise<Name | null> {
+    const bytes = nameOfNick(nick);
+    if (bytes !== null) return Name.fromBytes(bytes);
+    if (!isShortenedNick(nick)) return null;
+    const known = this.#shortened.get(nick);
+    if (known) return known;
+    for (const name of await this.hub.activeNames()) if (this.nickOf(name) === nick) return name;
+    return null;
+  }
+
+  enterRoom(room: string, member: RoomMember): void {
+    let members = this.#rooms.get(room);
+    if (!members) {
+      members = new Set();
+      this.#rooms.set(room, members);
+    }
+    members.add(member);
+  }
+
+  leaveRoom(room: string, member: RoomMember): void {
+    const members = this.#rooms.get(room);
+    if (!members) return;
+    members.delete(member);
+    if (members.size === 0) this.#rooms.delete(room);
+  }
+
+  roomMembers(room: string): RoomMember[] {
+    return [...(this.#rooms.get(room) ?? [])];
+  }
+}

@@ -1,0 +1,80 @@
+import { formatIrcLine } from './irc-codec.ts';
+
+/** The numerics this server sends, by their RFC 1459 / RFC 2812 / IRCv3 names. */
+export const RPL = {
+  WELCOME: '001',
+  YOURHOST: '002',
+  CREATED: '003',
+  MYINFO: '004',
+  ISUPPORT: '005',
+  UMODEIS: '221',
+  WHOISUSER: '311',
+  WHOISSERVER: '312',
+  ENDOFWHO: '315',
+  ENDOFWHOIS: '318',
+  CHANNELMODEIS: '324',
+  NOTOPIC: '331',
+  ISON: '303',
+  WHOREPLY: '352',
+  NAMREPLY: '353',
+  ENDOFNAMES: '366',
+  MOTD: '372',
+  MOTDSTART: '375',
+  ENDOFMOTD: '376',
+  LOGGEDIN: '900',
+  SASLSUCCESS: '903',
+  SASLMECHS: '908',
+} as const;
+
+export const ERR = {
+  NOSUCHNICK: '401',
+  NOSUCHCHANNEL: '403',
+  CANNOTSENDTOCHAN: '404',
+  TOOMANYTARGETS: '407',
+  NOORIGIN: '409',
+  INVALIDCAPCMD: '410',
+  NORECIPIENT: '411',
+  NOTEXTTOSEND: '412',
+  INPUTTOOLONG: '417',
+  UNKNOWNCOMMAND: '421',
+  NOMOTD: '422',
+  NONICKNAMEGIVEN: '431',
+  ERRONEUSNICKNAME: '432',
+  NICKNAMEINUSE: '433',
+  NOTONCHANNEL: '442',
+  NONICKCHANGE: '447',
+  NOTREGISTERED: '451',
+  NEEDMOREPARAMS: '461',
+  ALREADYREGISTERED: '462',
+  PASSWDMISMATCH: '464',
+  BADCHANNELKEY: '475',
+  CHANOPRIVSNEEDED: '482',
+  SASLFAIL: '904',
+  SASLTOOLONG: '905',
+  SASLABORTED: '906',
+  SASLALREADY: '907',
+} as const;
+
+/** Lines that come from the server itself, addressed to one client (`*` before it has a nick). */
+export class ServerReplies {
+  readonly serverName: string;
+
+  constructor(serverName: string) {
+    this.serverName = serverName;
+  }
+
+  /** `:server CODE target params...` */
+  numeric(code: string, target: string, ...params: string[]): string {
+    return formatIrcLine(this.serverName, code, [target, ...params]);
+  }
+
+  /** Any other server message (`PONG`, `CAP`, `NOTICE`, `AUTHENTICATE`). */
+  command(command: string, ...params: string[]): string {
+    return formatIrcLine(this.serverName, command, params);
+  }
+
+  /** `ERROR :text`, the last line before the server closes a link (RFC 2812 §3.7.4). */
+  error(text: string): string {
+    return `ERROR :${text}\r\n`;
+  }
+}
