@@ -12,6 +12,7 @@ import { TcpRoomsConnection } from './tcp-rooms-connection.ts';
 import type { TcpRoomsContext } from './tcp-rooms-link.ts';
 import { type TcpRoomsOptions, tcpRoomsOptionsSchema } from './tcp-rooms-options.ts';
 import { replies } from './tcp-rooms-replies.ts';
+import { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
 const PROTOCOL = 'tcp-rooms';
 /** After the shutdown line, connections that have not closed by then are destroyed. */
@@ -36,7 +37,8 @@ async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promi
     Buffer.from(
       renderChatLine(message.sender.text, clock.format(message.timestamp), message.text, message.direct),
     );
-  const context: TcpRoomsContext = Object.freeze({ hub, logger, options, encodeMessage });
+  const roomGuesses = new RoomGuesses(hub.clock);
+  const context: TcpRoomsContext = Object.freeze({ hub, logger, options, encodeMessage, roomGuesses });
   const connections = new Set<TcpRoomsConnection>();
   const refused = new Set<Socket>();
 

@@ -116,10 +116,24 @@ export class ChatCommands implements LineMode {
       this.#link.say(usage('/join ROOM PASSWORD'));
       return;
     }
-    const result = await this.#link.session.joinRoom(room, password);
-    if (result === 'ok') this.#link.say(joined(room));
-    else if (result === 'wrong-password') this.#link.say(replies.wrongRoomPassword);
-    else this.#link.say(noSuchRoom(room));
+    const { session, context } = this.#link;
+    const user = session.name;
+    if (user === null) return;
+    // Refused unchecked while locked: no scrypt is spent on a guesser.
+    if (context.roomGuesses.isLocked(user, session.address)) {
+      this.#link.say(replies.tooManyRoomGuesses);
+      return;
+    }
+    const result = await session.joinRoom(room, password);
+    if (result === 'ok') {
+      context.roomGuesses.succeeded(user);
+      this.#link.say(joined(room));
+    } else if (result === 'wrong-password') {
+      context.roomGuesses.failed(user, session.address);
+      this.#link.say(replies.wrongRoomPassword);
+    } else {
+      this.#link.say(noSuchRoom(room));
+    }
   }
 
   async #message(rest: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ChatMessage, Hub, Logger, Session } from '@switchboard/core';
 import type { TcpRoomsOptions } from './tcp-rooms-options.ts';
+import type { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
 /** What one running adapter shares with all its connections. */
 export interface TcpRoomsContext {
@@ -8,6 +9,8 @@ export interface TcpRoomsContext {
   readonly options: TcpRoomsOptions;
   /** Long-lived, recipient-independent: its identity keys the cache of `ChatMessage.encoded`. */
   readonly encodeMessage: (message: ChatMessage) => Buffer;
+  /** Wrong room passwords of this adapter's users, throttled like failed logins. */
+  readonly roomGuesses: RoomGuesses;
 }
 
 /** What the dialogue and the chat commands may do to their connection. */

@@ -20,6 +20,7 @@ export const replies = {
   unknownCommand: 'Unknown command. Type /help.',
   backInMainChat: 'Back in the main chat.',
   wrongRoomPassword: 'Wrong room password.',
+  tooManyRoomGuesses: 'Too many wrong room passwords. Try again later.',
   noRooms: 'No rooms yet.',
   badRoomName: 'A room name is 1 to 64 bytes without spaces or control characters.',
   bye: 'Bye.',
