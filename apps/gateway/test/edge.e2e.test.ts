@@ -242,5 +242,26 @@ describe('behind a trusted proxy', () => {
     sockets.push(again);
     const [code, reason] = (await once(again, 'close')) as [number, Buffer];
     expect([code, String(reason)]).toEqual([1013, 'too many connections']);
+
+    // sessions likewise: the forwarded client, not the proxy, holds the address's one connection.
+    const session = (id: string, forwardedFor: string) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${ports.sessions}/?client_id=${id}`, {
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+      sockets.push(ws);
+      return ws;
+    };
+    const [firstId] = await once(session('s1', '203.0.113.5'), 'message');
+    const [secondId] = await once(session('s2', '203.0.113.6'), 'message');
+    expect(String(firstId)).not.toBe(String(secondId));
+    const refused = session('s3', '203.0.113.5');
+    const outcome = await Promise.race([
+      once(refused, 'unexpected-response').then(
+        ([, response]) => `HTTP ${(response as { statusCode: number }).statusCode}`,
+      ),
+      once(refused, 'close').then(([code]) => `close ${code}`),
+      once(refused, 'message').then(() => 'admitted'),
+    ]);
+    expect(outcome).toBe('close 1013');
   });
 });
