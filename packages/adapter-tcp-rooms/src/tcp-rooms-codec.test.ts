@@ -93,6 +93,33 @@ describe('LineSplitter', () => {
     expect(collect(100, [Buffer.from([0x68, 0x69, 0xc3, 0x0a])])).toEqual(['hi\ufffd']);
   });
 
+  it('feeds one line at a time when asked, and the lines are those of one push, at every split', () => {
+    const input = Buffer.from('first\r\n\nx'.concat('y'.repeat(20), '\nlast\npart'));
+    const whole = collect(10, [input]);
+    for (const split of everySplit(input)) {
+      const events: Event[] = [];
+      const splitter = new LineSplitter(10);
+      const handler = {
+        line: (text: string) => events.push(text),
+        tooLong: () => events.push(TOO_LONG),
+      };
+      for (const chunk of split) {
+        let at = 0;
+        while (at < chunk.length) {
+          const before = events.length;
+          const next = splitter.feed(chunk, at, handler, 1);
+          expect(events.length - before).toBeLessThanOrEqual(1);
+          // Stopped right after a line's newline, or took everything that was left.
+          if (next < chunk.length) expect(chunk[next - 1]).toBe(0x0a);
+          expect(next).toBeGreaterThan(at);
+          at = next;
+        }
+      }
+      expect(events).toEqual(whole);
+    }
+    expect(whole).toEqual(['first', '', TOO_LONG, 'last']);
+  });
+
   it('accepts Uint8Array chunks that are not Buffers', () => {
     expect(collect(100, [new Uint8Array([0x61, 0x0a])])).toEqual(['a']);
   });

@@ -197,7 +197,8 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
         this.#yieldTurn();
         return false;
       }
-      if (this.#socket.writableLength > REPLY_BACKLOG_BYTES) {
+      // (Past the backlog a write has said "wait", so `drain` will come.)
+      if (this.#socket.writableLength > REPLY_BACKLOG_BYTES && this.#socket.writableNeedDrain) {
         this.#waitForDrain();
         return false;
       }
