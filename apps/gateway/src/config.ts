@@ -37,7 +37,16 @@ const adaptersSchema = z
 export const configSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./data'),
-  redis: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** One Redis (`redis://`, `rediss://`) or a Redis Cluster (`redis+cluster://HOST:PORT,HOST:PORT`). */
+  redis: z
+    .string()
+    .refine(
+      (url) =>
+        /^rediss?\+cluster:\/\/(?:[^@/]*@)?[^/@,]+(?:,[^/@,]+)*\/?$/.test(url) ||
+        (/^rediss?:\/\//.test(url) && URL.canParse(url)),
+      'expected redis://HOST:PORT, rediss://HOST:PORT or redis+cluster://HOST:PORT,HOST:PORT,...',
+    )
+    .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Adapters to start; all when absent. */
   only: z

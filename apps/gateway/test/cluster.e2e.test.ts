@@ -7,6 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { RedisClusterServer } from '../../../packages/cluster-redis/src/testing/redis-cluster-server.ts';
 import { RedisServer } from '../../../packages/cluster-redis/src/testing/redis-server.ts';
 import {
   addAccount,
@@ -370,5 +371,72 @@ describe('the end', () => {
       expect(code).toBe(0);
       expect(ms).toBeLessThan(5_000);
     }
+  });
+});
+
+/**
+ * The same service over a real three-master Redis Cluster (`--redis redis+cluster://...`):
+ * sharded per-gateway channels, presence in one hash-tagged slot. The outage and kill -9 cases
+ * above are about one Redis's restart and are not repeated here.
+ */
+describe('on a Redis Cluster', () => {
+  let cluster: RedisClusterServer;
+  let c1: Gateway;
+  let c2: Gateway;
+  let c3: Gateway;
+
+  beforeAll(async () => {
+    cluster = await RedisClusterServer.start();
+    const join = (label: string) => startGateway(label, ['--redis', cluster.url]);
+    [c1, c2, c3] = await Promise.all([join('c1'), join('c2'), join('c3')]);
+    for (const name of ['tina', 'russ']) await addAccount(c1, name, `${name}-pw`);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const gateway of [c1, c2, c3]) if (gateway) await terminate(gateway);
+    await cluster?.kill();
+  });
+
+  it('presence, routing across protocols, broadcasts, /sessions and takeovers span the three processes', async () => {
+    const jo = await jsonWs(c1.port('json-ws'), 'jo');
+    const tina = await tcpRoomsLogin(c1.port('tcp-rooms'), 'tina', 'tina-pw');
+    const sol = await soh(c2.port('soh'), 'sol');
+    const russ = await rsUsLogin(c3.port('rs-us'), 'russ', 'russ-pw');
+    const all = ['jo', 'russ', 'sol', 'tina'];
+    await eventually(async () => expect(await jo.status()).toEqual(all));
+    expect(await tcpRoomsWho(tina)).toEqual(all);
+    expect(await russ.command('who')).toEqual(['who_ack', ...all]);
+
+    jo.sendDirect(['sol'], 'to sol over the cluster');
+    await sol.delivery('jo', 'to sol over the cluster');
+    tina.line('/msg russ to russ over the cluster');
+    await russ.event('tina: to russ over the cluster');
+    sol.sendDirect('jo', 'back to jo');
+    await jo.message('sol', 'back to jo');
+
+    expect(await russ.command('broadcast', 'hello cluster')).toEqual(['broadcast_ack']);
+    await jo.message('russ', 'hello cluster');
+    await sol.delivery('russ', 'hello cluster');
+    await tina.waitFor(/^russ \(\d\d:\d\d\): hello cluster$/);
+
+    const sessions = [
+      await sessionsWs(c1.port('sessions'), 'cs-1'),
+      await sessionsWs(c3.port('sessions'), 'cs-2'),
+    ];
+    const expected: Array<[string, string]> = [
+      ['cs-1', sessions[0]!.sessionId],
+      ['cs-2', sessions[1]!.sessionId],
+    ];
+    for (const gateway of [c1, c2, c3])
+      await eventually(async () => expect(await sessionsList(gateway.port('sessions'))).toEqual(expected));
+
+    const old = await jsonWs(c1.port('json-ws'), 'gus');
+    const taker = await jsonWs(c3.port('json-ws'), 'gus');
+    expect(await old.closed).toEqual({ code: 4001, reason: 'replaced' });
+    jo.sendDirect(['gus'], 'to the new gus');
+    await taker.message('jo', 'to the new gus');
+
+    expectAllRunning([c1, c2, c3]);
+    for (const gateway of [c1, c2, c3]) expect(troubleLines(gateway)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.ts';
 
 export type ScriptArg = string | Buffer | number;
 
@@ -16,7 +16,11 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly ScriptArg[], args: readonly ScriptArg[] = []): Promise<unknown> {
+  async run(
+    redis: RedisClient,
+    keys: readonly ScriptArg[],
+    args: readonly ScriptArg[] = [],
+  ): Promise<unknown> {
     try {
       return await redis.callBuffer('EVALSHA', [this.#sha, keys.length, ...keys, ...args]);
     } catch (error) {

@@ -1,10 +1,10 @@
 import { type Hub, type Logger, Name, silentLogger } from '@switchboard/core';
 import { createTestHub } from '@switchboard/core/testing';
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBusFrame } from './bus-codec.ts';
 import { connectRedis, type RedisConnections } from './connect-redis.ts';
 import { snapshotAll } from './presence-scripts.ts';
+import type { RedisClient } from './redis-client.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { eventually, sleep } from './testing/eventually.ts';
 import { type RedisNode, redisClusterFixture } from './testing/redis-fixture.ts';
@@ -43,7 +43,7 @@ async function guest(hub: Hub, name: string) {
 }
 
 /** What Redis holds for every live node: id -> sorted names and sessions. */
-async function redisState(redis: Redis, keys: RedisKeys): Promise<Map<string, string>> {
+async function redisState(redis: RedisClient, keys: RedisKeys): Promise<Map<string, string>> {
   const reply = (await snapshotAll.run(redis, [keys.nodes], [keys.presence])) as Array<
     [Buffer, Buffer, Buffer[], Buffer[]]
   >;

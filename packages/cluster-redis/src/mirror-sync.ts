@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { MirrorEvent } from './bus-codec.ts';
 import type { RedisClusterStats, ReloadCause } from './cluster-stats.ts';
 import type { NodeRegistration } from './node-registration.ts';
 import { type NodeSnapshot, PresenceMirror } from './presence-mirror.ts';
 import { snapshotAll, snapshotNode } from './presence-scripts.ts';
+import type { RedisClient } from './redis-client.ts';
 import { nameKeyOf, type RedisKeys } from './redis-keys.ts';
 import type { WarnLimiter } from './warn-limiter.ts';
 
@@ -30,7 +30,7 @@ export interface MirrorSyncOptions {
  */
 export class MirrorSync {
   readonly mirror = new PresenceMirror();
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #options: MirrorSyncOptions;
   readonly #registration: NodeRegistration;
@@ -48,7 +48,7 @@ export class MirrorSync {
   #closed = false;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keys: RedisKeys,
     registration: NodeRegistration,
     options: MirrorSyncOptions,

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import { encodeBusFrame, type MirrorEvent } from './bus-codec.ts';
 import type { RedisClusterStats } from './cluster-stats.ts';
 import { heartbeat, presenceChange, reapNodes } from './presence-scripts.ts';
+import type { RedisClient } from './redis-client.ts';
 import { nameBytes, type RedisKeys } from './redis-keys.ts';
 import type { WarnLimiter } from './warn-limiter.ts';
 
@@ -33,7 +33,7 @@ export class NodeRegistration {
   readonly names = new Map<string, number>();
   /** client_id -> session_id of this node's sessions. */
   readonly sessions = new Map<string, string>();
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #options: RegistrationOptions;
   readonly #stats: RedisClusterStats;
@@ -48,7 +48,7 @@ export class NodeRegistration {
   #closed = false;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keys: RedisKeys,
     options: RegistrationOptions,
     stats: RedisClusterStats,
@@ -138,7 +138,7 @@ export class NodeRegistration {
       .multi()
       .del(this.#keys.alive(nodeId), ...this.#nodeKeys)
       .srem(this.#keys.nodes, nodeId)
-      .publish(this.#keys.channel, goodbye)
+      .call(this.#keys.publishCommand, this.#keys.channel, goodbye)
       .exec()
       .catch((error: unknown) => this.#warn.warn('leave', error, 'cluster: could not deregister this node'));
   }
@@ -160,12 +160,22 @@ export class NodeRegistration {
     const announced = event(seq);
     const frame = encodeBusFrame(this.#options.nodeId, announced);
     this.#stats.publishedByKind[announced.kind] += 1;
-    presenceChange.run(this.#redis, this.#nodeKeys, [op, field, value, seq, this.#keys.channel, frame]).then(
-      () => {
-        this.#stats.eventsPublished += 1;
-      },
-      (error: unknown) => this.#failed(error),
-    );
+    presenceChange
+      .run(this.#redis, this.#nodeKeys, [
+        op,
+        field,
+        value,
+        seq,
+        this.#keys.channel,
+        frame,
+        this.#keys.publishCommand,
+      ])
+      .then(
+        () => {
+          this.#stats.eventsPublished += 1;
+        },
+        (error: unknown) => this.#failed(error),
+      );
   }
 
   async #register(): Promise<void> {
@@ -186,7 +196,11 @@ export class NodeRegistration {
       .set(seqKey, seq)
       .set(this.#keys.alive(nodeId), '1', 'PX', nodeTtlMs)
       .sadd(this.#keys.nodes, nodeId)
-      .publish(this.#keys.channel, encodeBusFrame(nodeId, { kind: 'beat', seq, leaving: false }));
+      .call(
+        this.#keys.publishCommand,
+        this.#keys.channel,
+        encodeBusFrame(nodeId, { kind: 'beat', seq, leaving: false }),
+      );
     try {
       const results = await multi.exec();
       const failed = results?.find(([error]) => error)?.[0];
@@ -207,7 +221,15 @@ export class NodeRegistration {
         const keys = [this.#keys.nodes, this.#keys.alive(nodeId)];
         const frame = encodeBusFrame(nodeId, { kind: 'beat', seq: this.#seq, leaving: false });
         this.#stats.publishedByKind.beat += 1;
-        if ((await heartbeat.run(this.#redis, keys, [nodeId, nodeTtlMs, this.#keys.channel, frame])) === 1) {
+        if (
+          (await heartbeat.run(this.#redis, keys, [
+            nodeId,
+            nodeTtlMs,
+            this.#keys.channel,
+            frame,
+            this.#keys.publishCommand,
+          ])) === 1
+        ) {
           // Now and then, also clear the entries of nodes that died (nobody else may be loading).
           this.#beats += 1;
           const everyTtl = Math.max(1, Math.round(nodeTtlMs / this.#options.heartbeatMs));

@@ -51,7 +51,7 @@ return { redis.call('EXISTS', KEYS[1]), redis.call('GET', KEYS[2]) or '0',
  * receiver that reloads after a gap reads state and number together, and the event is on the
  * channel exactly when the change is in Redis. KEYS = names, sessions, seq of this node;
  * ARGV = op (1 add name, 2 remove name, 3 set session, 4 delete session), field, value, seq,
- * channel, frame.
+ * channel, frame, publish command (PUBLISH, or SPUBLISH on a Redis Cluster).
  */
 export const presenceChange = new LuaScript(`
 local op = ARGV[1]
@@ -61,7 +61,7 @@ elseif op == '3' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 elseif redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[3] then redis.call('HDEL', KEYS[2], ARGV[2])
 end
 redis.call('SET', KEYS[3], ARGV[4])
-redis.call('PUBLISH', ARGV[5], ARGV[6])
+redis.call(ARGV[7], ARGV[5], ARGV[6])
 return 1
 `);
 
@@ -74,11 +74,12 @@ return #aliveNodes(KEYS[1], ARGV[1])
  * Refreshes this node's heartbeat and announces it (with the node's last event number, so a
  * receiver that missed an event notices), but only while the others still know it: returns 0
  * when the node was forgotten (or Redis lost its data), and the caller then registers again.
- * KEYS[1] = nodes set, KEYS[2] = this node's heartbeat; ARGV = node id, TTL ms, channel, frame.
+ * KEYS[1] = nodes set, KEYS[2] = this node's heartbeat; ARGV = node id, TTL ms, channel, frame,
+ * publish command.
  */
 export const heartbeat = new LuaScript(`
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 and redis.call('PEXPIRE', KEYS[2], ARGV[2]) == 1 then
-  redis.call('PUBLISH', ARGV[3], ARGV[4])
+  redis.call(ARGV[5], ARGV[3], ARGV[4])
   return 1
 end
 return 0

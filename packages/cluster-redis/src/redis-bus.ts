@@ -1,10 +1,10 @@
 import type { Bus, BusEvent } from '@switchboard/core';
-import type { Redis } from 'ioredis';
 import { DirectFlags, decodeBusFrame, encodeBusFrame, flagsOffset, type WireEvent } from './bus-codec.ts';
 import type { RedisClusterStats } from './cluster-stats.ts';
 import { HandoffHolds } from './handoff-holds.ts';
 import type { MirrorSync } from './mirror-sync.ts';
 import type { NodeRegistration } from './node-registration.ts';
+import type { RedisClient } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import type { WarnLimiter } from './warn-limiter.ts';
 
@@ -39,8 +39,8 @@ export interface RedisBusOptions {
  */
 export class RedisBus implements Bus {
   readonly clustered = true;
-  readonly #redis: Redis;
-  readonly #subscriber: Redis;
+  readonly #redis: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #keys: RedisKeys;
   readonly #nodeId: string;
   readonly #inbox: string;
@@ -56,8 +56,8 @@ export class RedisBus implements Bus {
   #closed = false;
 
   constructor(
-    redis: Redis,
-    subscriber: Redis,
+    redis: RedisClient,
+    subscriber: RedisClient,
     keys: RedisKeys,
     registration: NodeRegistration,
     sync: MirrorSync,
@@ -101,7 +101,13 @@ export class RedisBus implements Bus {
       return;
     }
     if (event.kind === 'direct') this.#publishDirect(event);
-    else this.#send(this.#keys.channel, false, encodeBusFrame(this.#nodeId, event), event.kind);
+    else if (event.kind === 'broadcast' && this.#sharded) {
+      // On a Redis Cluster a receiver's inbox and the cluster channel live on different shards:
+      // a broadcast goes through every inbox so it keeps its order with the sender's directs.
+      const frame = encodeBusFrame(this.#nodeId, event);
+      for (const nodeId of this.#sync.mirror.nodes())
+        this.#send(this.#keys.inbox(nodeId), frame, 'broadcast');
+    } else this.#send(this.#keys.channel, encodeBusFrame(this.#nodeId, event), event.kind);
   }
 
   onEvent(handler: (event: BusEvent) => void): void {
@@ -118,13 +124,11 @@ export class RedisBus implements Bus {
     this.#subscriber.off('ready', this.#resubscribe);
     // Only while connected: the subscriber queues commands offline, and close must not hang on that.
     if (this.#subscriber.status === 'ready') {
-      await Promise.all([
-        this.#subscriber.unsubscribe(this.#keys.channel).catch(() => {}),
-        (this.#sharded
-          ? this.#subscriber.sunsubscribe(this.#inbox)
-          : this.#subscriber.unsubscribe(this.#inbox)
-        ).catch(() => {}),
-      ]);
+      const channels = [this.#keys.channel, this.#inbox];
+      await (this.#sharded
+        ? Promise.all(channels.map((channel) => this.#subscriber.sunsubscribe(channel)))
+        : this.#subscriber.unsubscribe(...channels)
+      ).catch(() => {});
     }
   }
 
@@ -147,7 +151,7 @@ export class RedisBus implements Bus {
       }
       this.#lastRoute.delete(key);
       const frame = encodeBusFrame(this.#nodeId, event, 0);
-      for (const nodeId of route) this.#send(this.#keys.inbox(nodeId), true, frame, 'direct');
+      for (const nodeId of route) this.#send(this.#keys.inbox(nodeId), frame, 'direct');
       return;
     }
     const groups = new Map<string, { to: string[]; sole: boolean }>();
@@ -181,7 +185,7 @@ export class RedisBus implements Bus {
         { ...event, to: group.to },
         group.sole ? DirectFlags.SOLE : 0,
       );
-      this.#send(this.#keys.inbox(nodeId), true, frame, 'direct');
+      this.#send(this.#keys.inbox(nodeId), frame, 'direct');
     }
   }
 
@@ -193,17 +197,16 @@ export class RedisBus implements Bus {
       this.#lastRoute.set(key, target);
       if (previous !== undefined && this.#sync.mirror.knows(previous)) {
         const handoff = encodeBusFrame(this.#nodeId, { kind: 'handoff', name: key, to: target });
-        this.#send(this.#keys.inbox(previous), true, handoff, 'handoff');
+        this.#send(this.#keys.inbox(previous), handoff, 'handoff');
         flags |= DirectFlags.AFTER_MOVE;
       }
     }
-    this.#send(this.#keys.inbox(target), true, encodeBusFrame(this.#nodeId, event, flags), 'direct');
+    this.#send(this.#keys.inbox(target), encodeBusFrame(this.#nodeId, event, flags), 'direct');
   }
 
-  #send(channel: string, inbox: boolean, frame: Buffer, kind: WireEvent['kind']): void {
+  #send(channel: string, frame: Buffer, kind: WireEvent['kind']): void {
     const started = performance.now();
-    const sent =
-      inbox && this.#sharded ? this.#redis.spublish(channel, frame) : this.#redis.publish(channel, frame);
+    const sent = this.#sharded ? this.#redis.spublish(channel, frame) : this.#redis.publish(channel, frame);
     sent.then(
       () => {
         this.#stats.eventsPublished += 1;
@@ -236,8 +239,11 @@ export class RedisBus implements Bus {
     if (origin === this.#nodeId) return; // our own publish on the cluster channel
     this.#stats.eventsReceived += 1;
     this.#stats.receivedByKind[event.kind] += 1;
-    // Direct frames and handoffs come on this node's inbox, everything else on the cluster channel.
-    if ((event.kind === 'direct' || event.kind === 'handoff') !== inbox) {
+    // Direct frames and handoffs come on this node's inbox, everything else on the cluster channel
+    // (broadcasts on the inbox too, on a Redis Cluster).
+    const onInbox =
+      event.kind === 'direct' || event.kind === 'handoff' || (event.kind === 'broadcast' && this.#sharded);
+    if (onInbox !== inbox) {
       this.#bad('channel', { kind: event.kind }, 'cluster bus: a frame on the wrong channel; dropped');
       return;
     }
@@ -321,7 +327,7 @@ export class RedisBus implements Bus {
       this.#failed(new Error(`Redis connection is ${this.#redis.status}`));
       return;
     }
-    this.#send(this.#keys.inbox(nodeId), true, frame, kind);
+    this.#send(this.#keys.inbox(nodeId), frame, kind);
   }
 
   #hand(event: Direct): void {
@@ -334,10 +340,10 @@ export class RedisBus implements Bus {
   }
 
   async #subscribe(): Promise<void> {
-    await Promise.all([
-      this.#subscriber.subscribe(this.#keys.channel),
-      this.#sharded ? this.#subscriber.ssubscribe(this.#inbox) : this.#subscriber.subscribe(this.#inbox),
-    ]);
+    const channels = [this.#keys.channel, this.#inbox];
+    // One SSUBSCRIBE per channel: on a Redis Cluster they live on different shards.
+    if (this.#sharded) await Promise.all(channels.map((channel) => this.#subscriber.ssubscribe(channel)));
+    else await this.#subscriber.subscribe(...channels);
   }
 
   /** Resubscribes after every reconnect (connectRedis turns ioredis's own resubscription off). */

@@ -1,11 +1,11 @@
 import { type AccountStore, type Logger, type RoomStore, silentLogger } from '@switchboard/core';
-import type { Redis } from 'ioredis';
 import { MAX_NODE_ID_BYTES } from './bus-codec.ts';
 import { RedisClusterStats } from './cluster-stats.ts';
 import { whenReady } from './connect-redis.ts';
 import { MirrorSync } from './mirror-sync.ts';
 import { NodeRegistration } from './node-registration.ts';
 import { RedisBus } from './redis-bus.ts';
+import type { RedisClient } from './redis-client.ts';
 import { RedisSessionDirectory } from './redis-directory.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { RedisPresence } from './redis-presence.ts';
@@ -14,9 +14,9 @@ import { WarnLimiter } from './warn-limiter.ts';
 
 export interface RedisClusterOptions {
   /** The command connection; the caller creates it, owns it and closes it after `close()`. */
-  redis: Redis;
+  redis: RedisClient;
   /** A second connection for the bus subscription (a subscribed connection can't run commands). */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** Unique per process; the hub must use the same id. At most 255 bytes of UTF-8. */
   nodeId: string;
   keyPrefix?: string;
@@ -59,11 +59,12 @@ export async function createRedisCluster(options: RedisClusterOptions): Promise<
   const logger = (options.logger ?? silentLogger).child({ component: 'cluster-redis', nodeId });
   const warn = new WarnLimiter(logger);
   const stats = new RedisClusterStats();
-  const keys = new RedisKeys(keyPrefix);
+  const sharded = options.sharded ?? redis.isCluster;
+  const keys = new RedisKeys(keyPrefix, sharded);
 
   const onError = (error: unknown) => {
     stats.connectionErrors += 1;
-    warn.warn('connection', error, 'cluster: Redis connection error');
+    warn.warn('connection', error, 'cluster: RedisClient connection error');
   };
   redis.on('error', onError);
   subscriber.on('error', onError);
@@ -73,7 +74,7 @@ export async function createRedisCluster(options: RedisClusterOptions): Promise<
   const sync = new MirrorSync(redis, keys, node, timing, stats, warn);
   const bus = new RedisBus(redis, subscriber, keys, node, sync, stats, warn, {
     nodeId,
-    sharded: options.sharded ?? false,
+    sharded,
     handoffTimeoutMs: options.handoffTimeoutMs,
   });
   try {

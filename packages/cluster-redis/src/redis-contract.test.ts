@@ -3,6 +3,7 @@ import { silentLogger } from '@switchboard/core';
 import { runAccountStoreContract, runClusterContract, runRoomStoreContract } from '@switchboard/core/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { connectRedis } from './connect-redis.ts';
+import type { RedisClient } from './redis-client.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { RedisAccountStore, RedisRoomStore } from './redis-stores.ts';
 import { redisClusterFixture } from './testing/redis-fixture.ts';
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 
 /** A store on a fresh prefix; `reopen` drops the connection and reads the same keys anew. */
-async function storeFixture<Store>(make: (redis: import('ioredis').Redis, keys: RedisKeys) => Store) {
+async function storeFixture<Store>(make: (redis: RedisClient, keys: RedisKeys) => Store) {
   const keys = new RedisKeys(`test:${randomUUID()}:`);
   let connections = await connectRedis(server.url, silentLogger);
   return {

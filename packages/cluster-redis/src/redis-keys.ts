@@ -13,6 +13,9 @@
  *   {p}accounts               hash name bytes -> password hash
  *   {p}rooms                  hash room name (UTF-8) -> room record
  *   {p}bus                    the cluster channel: broadcasts, claims, invalidations, presence events
+ *                             ({P}:bus, a sharded channel in the presence slot, on a Redis Cluster:
+ *                             the scripts that change presence publish on it, and one shard carries
+ *                             it, so one node's events keep their order there too)
  *   {p}inbox:{id}             one node's channel: direct messages to names it holds (sharded on a
  *                             Redis Cluster, so the bus spreads over the shards)
  */
@@ -24,15 +27,18 @@ export class RedisKeys {
   readonly accounts: string;
   readonly rooms: string;
   readonly channel: string;
+  /** PUBLISH, or SPUBLISH when every channel is sharded (a Redis Cluster). */
+  readonly publishCommand: 'PUBLISH' | 'SPUBLISH';
   readonly #claimPrefix: Buffer;
 
-  constructor(prefix: string) {
+  constructor(prefix: string, sharded = false) {
     this.prefix = prefix;
     this.presence = `{${prefix}presence}:`;
     this.nodes = `${this.presence}nodes`;
     this.accounts = `${prefix}accounts`;
     this.rooms = `${prefix}rooms`;
-    this.channel = `${prefix}bus`;
+    this.channel = sharded ? `${this.presence}bus` : `${prefix}bus`;
+    this.publishCommand = sharded ? 'SPUBLISH' : 'PUBLISH';
     this.#claimPrefix = Buffer.from(`${prefix}claim:`);
   }
 

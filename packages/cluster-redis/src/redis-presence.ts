@@ -1,8 +1,8 @@
 import type { Presence } from '@switchboard/core';
-import type { Redis } from 'ioredis';
 import type { MirrorSync } from './mirror-sync.ts';
 import type { NodeRegistration } from './node-registration.ts';
 import { nextClaim } from './presence-scripts.ts';
+import type { RedisClient } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
 
 /** How long a name's claim counter outlives its last claim (the counter never goes back anyway). */
@@ -15,12 +15,12 @@ const CLAIM_KEY_TTL_MS = 24 * 60 * 60 * 1000;
  * fencing token still comes from it.
  */
 export class RedisPresence implements Presence {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #node: NodeRegistration;
   readonly #sync: MirrorSync;
 
-  constructor(redis: Redis, keys: RedisKeys, node: NodeRegistration, sync: MirrorSync) {
+  constructor(redis: RedisClient, keys: RedisKeys, node: NodeRegistration, sync: MirrorSync) {
     this.#redis = redis;
     this.#keys = keys;
     this.#node = node;

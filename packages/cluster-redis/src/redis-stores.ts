@@ -1,6 +1,6 @@
 import type { AccountStore, RoomRecord, RoomStore } from '@switchboard/core';
-import type { Redis } from 'ioredis';
 import { LuaScript } from './lua-script.ts';
+import type { RedisClient } from './redis-client.ts';
 import { nameBytes, nameKeyOf } from './redis-keys.ts';
 
 /** HSET only if the field exists: a password change must not create an account. */
@@ -19,10 +19,10 @@ const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * acknowledged it; how durable that is depends on Redis's persistence (run it with AOF).
  */
 export class RedisAccountStore implements AccountStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, key: string) {
+  constructor(redis: RedisClient, key: string) {
     this.#redis = redis;
     this.#key = key;
   }
@@ -53,10 +53,10 @@ interface StoredRoom {
 
 /** Rooms in one Redis hash, room name (UTF-8) -> record. Same durability note as accounts. */
 export class RedisRoomStore implements RoomStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, key: string) {
+  constructor(redis: RedisClient, key: string) {
     this.#redis = redis;
     this.#key = key;
   }

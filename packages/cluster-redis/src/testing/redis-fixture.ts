@@ -4,6 +4,7 @@ import type { ClusterFixture } from '@switchboard/core/testing';
 import { Redis } from 'ioredis';
 import { connectRedis, type RedisConnections } from '../connect-redis.ts';
 import { createRedisCluster, type RedisCluster } from '../redis-cluster.ts';
+import type { RedisClusterServer } from './redis-cluster-server.ts';
 import type { RedisServer } from './redis-server.ts';
 
 export interface RedisNode {
@@ -16,7 +17,7 @@ export interface RedisNode {
  * pair of connections, as separate processes would have.
  */
 export function redisClusterFixture(
-  server: RedisServer,
+  server: RedisServer | RedisClusterServer,
   timing: { heartbeatMs: number; nodeTtlMs: number },
   logger: Logger = silentLogger,
 ): ClusterFixture & { nodes: Map<string, RedisNode>; keyPrefix: string } {
@@ -31,7 +32,7 @@ export function redisClusterFixture(
       nodes.set(nodeId, { cluster, connections });
       return cluster;
     },
-    storeCommands: () => commandCount(server.url),
+    storeCommands: () => totalCommands(server),
     directFramesReceived: (nodeId) => nodes.get(nodeId)?.cluster.stats.receivedByKind.direct ?? 0,
     /** As `kill -9`: the connections drop, no goodbye; the heartbeat just stops reaching Redis. */
     kill(nodeId) {
@@ -46,6 +47,13 @@ export function redisClusterFixture(
       }
     },
   };
+}
+
+/** Commands run so far by the server, or by every master of a Redis Cluster. */
+export async function totalCommands(server: RedisServer | RedisClusterServer): Promise<number> {
+  const urls = 'nodeUrls' in server ? server.nodeUrls : [server.url];
+  const counts = await Promise.all(urls.map((url) => commandCount(url)));
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 /**
