@@ -11,6 +11,7 @@ import { ClockFormat, renderChatLine } from './tcp-rooms-codec.ts';
 import { TcpRoomsConnection } from './tcp-rooms-connection.ts';
 import type { TcpRoomsContext } from './tcp-rooms-link.ts';
 import { type TcpRoomsOptions, tcpRoomsOptionsSchema } from './tcp-rooms-options.ts';
+import { OutageWarning } from './tcp-rooms-outage-warning.ts';
 import { replies } from './tcp-rooms-replies.ts';
 import { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
@@ -38,7 +39,15 @@ async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promi
       renderChatLine(message.sender.text, clock.format(message.timestamp), message.text, message.direct),
     );
   const roomGuesses = new RoomGuesses(hub.clock);
-  const context: TcpRoomsContext = Object.freeze({ hub, logger, options, encodeMessage, roomGuesses });
+  const roomsOutage = new OutageWarning(hub.clock, logger);
+  const context: TcpRoomsContext = Object.freeze({
+    hub,
+    logger,
+    options,
+    encodeMessage,
+    roomGuesses,
+    roomsOutage,
+  });
   const connections = new Set<TcpRoomsConnection>();
   const refused = new Set<Socket>();
 

@@ -47,9 +47,9 @@ export class ChatCommands implements LineMode {
     const rest = space === -1 ? '' : text.slice(space + 1);
     switch (command) {
       case 'create':
-        return this.#create(words(rest));
+        return this.#roomStore(this.#create(words(rest)));
       case 'join':
-        return this.#join(words(rest));
+        return this.#roomStore(this.#join(words(rest)));
       case 'exit':
         return this.#withoutArguments(rest, '/exit', () => {
           this.#link.session.exitRoom();
@@ -60,7 +60,7 @@ export class ChatCommands implements LineMode {
       case 'who':
         return this.#withoutArguments(rest, '/who', () => this.#who());
       case 'rooms':
-        return this.#withoutArguments(rest, '/rooms', () => this.#rooms());
+        return this.#withoutArguments(rest, '/rooms', () => this.#roomStore(this.#rooms()));
       case 'help':
         return this.#withoutArguments(rest, '/help', () => this.#link.say(replies.help));
       case 'quit':
@@ -81,6 +81,16 @@ export class ChatCommands implements LineMode {
     session.broadcast(text);
     if (context.options.logChat) {
       context.logger.info({ sender: session.name?.text, room: session.room, text }, 'chat message');
+    }
+  }
+
+  /** The room store failing (Redis or the disk gone) is an outage: the user is told, and stays. */
+  async #roomStore(command: Promise<void>): Promise<void> {
+    try {
+      await command;
+    } catch (error) {
+      this.#link.context.roomsOutage.warn(error);
+      this.#link.say(replies.serviceUnavailable);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { ChatMessage, Hub, Logger, Session } from '@switchboard/core';
 import type { TcpRoomsOptions } from './tcp-rooms-options.ts';
+import type { OutageWarning } from './tcp-rooms-outage-warning.ts';
 import type { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
 /** What one running adapter shares with all its connections. */
@@ -11,6 +12,8 @@ export interface TcpRoomsContext {
   readonly encodeMessage: (message: ChatMessage) => Buffer;
   /** Wrong room passwords of this adapter's users, throttled like failed logins. */
   readonly roomGuesses: RoomGuesses;
+  /** Warns about a room store that cannot be reached, once per interval. */
+  readonly roomsOutage: OutageWarning;
 }
 
 /** What the dialogue and the chat commands may do to their connection. */
