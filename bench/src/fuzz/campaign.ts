@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { cpuSeconds } from '../servers/process-stats.ts';
@@ -51,8 +51,8 @@ export interface CampaignResult {
   options: CampaignOptions;
   protocols: ProtocolOutcome[];
   hostileSeconds: number;
-  /** The gateway's CPU use during the hostile phase (100 = one core), and the machine's 1-minute load before and after. */
-  cpu: { gatewayPercent: number; loadBefore: number; loadAfter: number };
+  /** The gateway's CPU use during the hostile phase (100 = one core), the machine's 1-minute load before and after, whether the hostile thread ran at nice 10. */
+  cpu: { gatewayPercent: number; loadBefore: number; loadAfter: number; hostileNiced: boolean };
   /** How the gateway ended during the campaign; null when it never died. */
   crash: { code: number | null; signal: string | null; log: string } | null;
   /** Exit code of the graceful stop at the end (SIGTERM), when it got that far. */
@@ -135,6 +135,12 @@ async function campaign(
       ),
     );
 
+  // On Linux a nice value belongs to one thread: this lowers only the thread that makes the hostile
+  // input, after the gateway and the bystander thread were started at normal priority. On a box
+  // this small the attacker's own CPU would otherwise be taken from the gateway and the bystanders,
+  // which a real attacker on another machine cannot do.
+  const niced = lowerThisThread();
+
   // A control window with no hostile input: what the bystanders see on this box when nobody attacks.
   const controlFrom = Date.now();
   await sleep(options.controlSeconds * 1000);
@@ -177,6 +183,7 @@ async function campaign(
     gatewayPercent: ((cpuSeconds(gateway.pid) - cpuBefore) / hostileSeconds) * 100,
     loadBefore,
     loadAfter: loadavg()[0]!,
+    hostileNiced: niced,
   };
 
   // Every hostile connection is closed by now; wait for RSS to come back (or the settle time to pass).
@@ -309,6 +316,15 @@ async function prepare(gateway: FuzzedGateway): Promise<HostileRoom> {
   connection.hangUp();
   if (!match) throw new Error(`could not create the hostile room: ${connection.received().toString()}`);
   return { name: 'fz-room', password: match[1]! };
+}
+
+function lowerThisThread(): boolean {
+  try {
+    setPriority(10);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -16,7 +16,10 @@ export function renderReport(result: CampaignResult, machine: string): string {
       'Rate, frame and queue limits as shipped; scrypt cost 1024 and no per-address login throttle (every hostile client is 127.0.0.1).',
     '',
     `The gateway used ${result.cpu.gatewayPercent.toFixed(0)} % of a core during the hostile phase; the machine's load average was ` +
-      `${result.cpu.loadBefore.toFixed(1)} before and ${result.cpu.loadAfter.toFixed(1)} after (other work shares this box).`,
+      `${result.cpu.loadBefore.toFixed(1)} before and ${result.cpu.loadAfter.toFixed(1)} after (other work shares this box). ` +
+      (result.cpu.hostileNiced
+        ? 'The thread making the hostile input ran at nice 10, the gateway and the bystanders at 0.'
+        : 'The hostile input ran at normal priority.'),
     '',
     '## Gates',
     '',
