@@ -1,19 +1,23 @@
-import { MemoryAccountStore } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, RecordingLogger } from './testing/harness.ts';
 import { SwitchedAccounts } from './testing/switched-accounts.ts';
 
 let harness: Harness;
+let store: SqliteStore;
 afterEach(async () => {
   await harness?.close();
+  await store?.close().catch(() => {});
 });
 
 const UNAVAILABLE = 'Service temporarily unavailable. Please try again later.';
 
+/** The real SQLite accounts behind a switch that makes every call fail, as a lost store does. */
 async function startWithSwitch() {
-  const accounts = new SwitchedAccounts(new MemoryAccountStore());
+  store = new SqliteStore(':memory:');
+  const accounts = new SwitchedAccounts(store.accounts);
   const logger = new RecordingLogger();
-  harness = await Harness.start({ hubOptions: { accounts, logger }, logger });
+  harness = await Harness.start({ hubOptions: { accounts, rooms: store.rooms, logger }, logger });
   return { accounts, logger };
 }
 
@@ -72,5 +76,23 @@ describe('tcp-rooms while the account store cannot be reached (issue 12, item 5)
     accounts.state = 'up';
     await harness.logIn('known', 'pw');
     await harness.signUp('newcomer', 'pw');
+  });
+
+  it('answers the same when the SQLite store is closed under the running adapter', async () => {
+    store = new SqliteStore(':memory:');
+    const logger = new RecordingLogger();
+    harness = await Harness.start({
+      hubOptions: { accounts: store.accounts, rooms: store.rooms, logger },
+      logger,
+    });
+    (await harness.signUp('known', 'pw')).destroy();
+    await store.close();
+    for (const nick of ['known', 'newcomer']) {
+      const client = await harness.connect();
+      client.send(nick);
+      expect(await client.nextLine()).toBe(UNAVAILABLE);
+      await client.closed;
+    }
+    expect(logger.entries.filter((entry) => entry.level === 'error')).toEqual([]);
   });
 });
