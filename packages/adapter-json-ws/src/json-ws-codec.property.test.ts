@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_MAX_RECIPIENTS,
   decodeClientFrame,
   encodeChatStatusFrame,
   encodeErrorFrame,
   encodeReceiveMessageFrame,
   isLongerThan,
+  MAX_NESTING,
+  nestsDeeperThan,
 } from './json-ws-codec.ts';
 
 /** Properties of the json-ws codec over generated input, shrunk by fast-check on failure. */
@@ -128,6 +131,71 @@ describe('decodeClientFrame properties', () => {
         },
       ),
       RUNS,
+    );
+  });
+});
+
+describe('nesting and recipient limits properties', () => {
+  /** The real nesting depth of a JSON value: what the quick scan must agree with. */
+  const depthOf = (value: unknown): number =>
+    typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+
+  it('measures nesting as the parsed value has it, brackets inside strings ignored', () => {
+    const tricky = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a'), maxLength: 8 });
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        tricky,
+        fc.integer(),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(tricky, tie('node'), { maxKeys: 3 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 10 }), (json, max) => {
+        expect(nestsDeeperThan(JSON.stringify(json), max)).toBe(depthOf(json) > max);
+      }),
+      RUNS,
+    );
+  });
+
+  it(`decodes a frame nested exactly ${MAX_NESTING} deep and refuses ${MAX_NESTING + 1}, before parsing`, () => {
+    fc.assert(
+      fc.property(fc.constantFrom('[', '{"k":'), (open) => {
+        const close = open === '[' ? ']' : '}';
+        // The frame itself and `data` are two levels; the rest nests inside an extra field.
+        const frame = (depth: number) =>
+          `{"type":"send_message","data":{"recievers":["bob"],"text":"hi","x":${open.repeat(depth - 2)}1${close.repeat(depth - 2)}}}`;
+        expect(decodeClientFrame(frame(MAX_NESTING), LIMITS).ok).toBe(true);
+        expect(decodeClientFrame(frame(MAX_NESTING + 1), LIMITS)).toEqual({
+          ok: false,
+          error: `invalid JSON: nested deeper than ${MAX_NESTING} levels`,
+        });
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('takes exactly maxRecipients names and refuses one more', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.boolean(), (max, useDefault) => {
+        const limit = useDefault ? DEFAULT_MAX_RECIPIENTS : max;
+        const limits = useDefault ? LIMITS : { ...LIMITS, maxRecipients: max };
+        const frame = (count: number) =>
+          JSON.stringify({
+            type: 'send_message',
+            data: { recievers: Array.from({ length: count }, (_, i) => `n${i}`), text: 'x' },
+          });
+        const accepted = decodeClientFrame(frame(limit), limits);
+        expect(
+          accepted.ok && accepted.frame.type === 'send_message' && accepted.frame.recievers?.length,
+        ).toBe(limit);
+        expect(decodeClientFrame(frame(limit + 1), limits)).toEqual({
+          ok: false,
+          error: `too many recievers: ${limit + 1}, at most ${limit} per message; not sent`,
+        });
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -116,6 +116,32 @@ describe('RsUsDecoder properties', () => {
     );
   });
 
+  it('reads the same frames one at a time with next(), resuming at its offset, for any split', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(streamBytes(300), textStream),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 40 }),
+        (stream, raw, max) => {
+          const decoder = new RsUsDecoder(max);
+          const frames: RsUsFrame[] = [];
+          for (const chunk of chunksOf(stream, cutsFor(stream, raw))) {
+            let offset = 0;
+            while (offset < chunk.length && !decoder.failed) {
+              const frame = decoder.next(chunk, offset);
+              expect(decoder.offset).toBeGreaterThan(offset);
+              offset = decoder.offset;
+              if (frame !== null) frames.push(frame);
+            }
+          }
+          const { mostPending: _, ...whole } = decode([stream], max);
+          expect({ frames, failed: decoder.failed, pendingBytes: decoder.pendingBytes }).toEqual(whole);
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('accepts a message of exactly the limit (U+001E counted) and refuses limit + 1, at any split', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.nat(), { maxLength: 6 }), (max, raw) => {

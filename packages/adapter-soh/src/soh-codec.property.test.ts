@@ -87,6 +87,29 @@ describe('SohFieldDecoder properties', () => {
     );
   });
 
+  it('reads the same fields one at a time with next(), resuming at its offset, for any split', () => {
+    fc.assert(
+      fc.property(cutStream(300), fc.integer({ min: 0, max: 40 }), ({ stream, cuts }, max) => {
+        const decoder = new SohFieldDecoder(max);
+        const fields: string[] = [];
+        for (const chunk of chunksOf(stream, cuts)) {
+          let offset = 0;
+          // Like an adapter that stops reading mid-chunk: the rest waits, undecoded, until it resumes.
+          while (offset < chunk.length && !decoder.failed) {
+            const field = decoder.next(chunk, offset);
+            expect(decoder.offset).toBeGreaterThan(offset);
+            expect(decoder.offset).toBeLessThanOrEqual(chunk.length);
+            offset = decoder.offset;
+            if (field !== null) fields.push(field.toString('latin1'));
+          }
+        }
+        const { mostPending: _, ...whole } = decode([stream], max);
+        expect({ fields, failed: decoder.failed, pendingBytes: decoder.pendingBytes }).toEqual(whole);
+      }),
+      RUNS,
+    );
+  });
+
   it('accepts a field of exactly the limit and fails at limit + 1, ended or not, at any split', () => {
     fc.assert(
       fc.property(
