@@ -106,6 +106,22 @@ describe('json-ws hostile input: sizes', () => {
     expect(await bob.next()).toMatchObject({ data: { text: 'still here' } });
   });
 
+  it('closes a message split into a flood of one-byte fragments with 1008, before it costs memory', async () => {
+    server = await startJsonWsTestServer();
+    const bystander = await server.client('bystander');
+    const client = await raw();
+    // 100,000 continuation frames of one byte: each would be a Buffer kept until the message ends.
+    const one = clientFrame(' ', 0, false);
+    client.socket.write(
+      Buffer.concat([clientFrame('{', 1, false), ...Array.from({ length: 100_000 }, () => one)]),
+    );
+    const close = await client.nextFrame();
+    expect(close.opcode).toBe(8);
+    expect(close.payload.readUInt16BE(0)).toBe(1008);
+    bystander.send({ type: 'recieve_status' });
+    expect(await bystander.next()).toEqual(status('bystander'));
+  });
+
   it('takes a text of exactly 4096 code points and refuses 4097 (default limit)', async () => {
     server = await startJsonWsTestServer();
     const ann = await server.client('ann');
@@ -153,6 +169,10 @@ describe('json-ws hostile input: shapes', () => {
       [`${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`, 'invalid JSON: nested deeper than 8 levels'],
       [
         `{"type":"send_message","data":{"text":"x","recievers":[${'1,'.repeat(10_000)}1]}}`,
+        'too many recievers: 10001, at most 1000 per message; not sent',
+      ],
+      [
+        `{"type":"send_message","data":{"text":"x","recievers":[${'1,'.repeat(998)}1]}}`,
         'invalid send_message: data.recievers.0 must be a string',
       ],
     ];
