@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { createTestHub, FakeClock } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type JsonWsTestServer, startJsonWsTestServer } from './testing/json-ws-test-server.ts';
 import { RawWs } from './testing/raw-ws.ts';
@@ -46,6 +47,21 @@ describe('json-ws deadlines (issue 12)', () => {
     const response = await fetch(`http://127.0.0.1:${server.running.port}/chat`);
     expect(response.status).toBe(426);
     expect(await closed).toBeLessThan(2_500);
+  });
+
+  it("runs on the hub's clock: a silent connection lives until the clock passes the deadline", async () => {
+    const clock = new FakeClock();
+    server = await startJsonWsTestServer({ httpRequestTimeoutMs: 60_000 }, {}, createTestHub({ clock }));
+    const silent = await tcp(server.running.port);
+    let closed = false;
+    silent.on('close', () => {
+      closed = true;
+    });
+    clock.advance(59_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toBe(false);
+    clock.advance(2_000);
+    await expect.poll(() => closed).toBe(true);
   });
 
   it('gives a kept-alive connection a fresh deadline after each response', async () => {
