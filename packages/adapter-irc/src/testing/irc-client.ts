@@ -24,7 +24,7 @@ export class IrcTestClient {
   readonly socket: Socket;
   readonly lines: ServerLine[] = [];
   readonly closed: Promise<void>;
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #read = 0;
   #isClosed = false;
   #wake: (() => void) | null = null;
