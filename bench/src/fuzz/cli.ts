@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
@@ -48,7 +49,7 @@ for (const [key, value] of Object.entries(options)) {
 }
 
 const result = await runCampaign(options);
-const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.versions.node}`;
+const machine = `commit ${commit()}; ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.versions.node}`;
 const report = renderReport(result, machine);
 console.log(report);
 const out = values.out ?? (smoke ? null : REPORT);
@@ -58,3 +59,18 @@ if (out) {
   console.error(`[fuzz] report written to ${out}`);
 }
 process.exit(result.gates.every((gate) => gate.pass) ? 0 : 1);
+
+/** The commit under test, so a report can be matched with the code it judged. */
+function commit(): string {
+  try {
+    const cwd = fileURLToPath(new URL('.', import.meta.url));
+    const hash = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      encoding: 'utf8',
+    }).trim();
+    return dirty === '' ? hash : `${hash} (with uncommitted changes)`;
+  } catch {
+    return 'unknown';
+  }
+}
