@@ -129,7 +129,7 @@ export async function names(connection: IrcConnection, params: readonly string[]
   const nicks = (await members(connection, channel)) ?? [];
   if (connection.isClosing) return;
   const { serverName } = connection.directory.options;
-  const overhead = `:${serverName} ${RPL.NAMREPLY} ${connection.nick} = ${channel} :\r\n`.length;
+  const overhead = Buffer.byteLength(`:${serverName} ${RPL.NAMREPLY} ${connection.nick} = ${channel} :\r\n`);
   let line: string[] = [];
   let size = overhead;
   const flush = () => {
@@ -175,7 +175,7 @@ export function mode(connection: IrcConnection, params: readonly string[]): void
   }
   if (!target.startsWith('#')) {
     if (target !== connection.nick)
-      connection.numeric(ERR.NOSUCHNICK, target, "Can't change mode for other users");
+      connection.numeric(ERR.USERSDONTMATCH, "Can't change mode for other users");
     else connection.numeric(RPL.UMODEIS, '+i');
     return;
   }

@@ -49,11 +49,19 @@ export const ERR = {
   PASSWDMISMATCH: '464',
   BADCHANNELKEY: '475',
   CHANOPRIVSNEEDED: '482',
+  USERSDONTMATCH: '502',
   SASLFAIL: '904',
   SASLTOOLONG: '905',
   SASLABORTED: '906',
   SASLALREADY: '907',
 } as const;
+
+const NOT_IN_A_WORD = /[\s\u0000]/g;
+
+function oneWord(param: string): string {
+  const word = param.replace(NOT_IN_A_WORD, '?');
+  return word.length === 0 ? '*' : word.charCodeAt(0) === 0x3a ? `?${word.slice(1)}` : word;
+}
 
 /** Lines that come from the server itself, addressed to one client (`*` before it has a nick). */
 export class ServerReplies {
@@ -65,6 +73,8 @@ export class ServerReplies {
 
   /** `:server CODE target params...` */
   numeric(code: string, target: string, ...params: string[]): string {
+    // Middle parameters may echo what a client typed: keep each one word, so none can pose as two.
+    for (let i = 0; i < params.length - 1; i++) params[i] = oneWord(params[i]!);
     return formatIrcLine(this.serverName, code, [target, ...params]);
   }
 
