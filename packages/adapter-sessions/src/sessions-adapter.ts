@@ -14,7 +14,7 @@ import {
 } from '@switchboard/core';
 import fastify from 'fastify';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { formatSessionList, httpRefusal, parseUpgradeTarget } from './sessions-codec.ts';
+import { formatSessionList, httpRefusal, parseUpgradeTarget, RETRY_AFTER_SECONDS } from './sessions-codec.ts';
 import { SessionsConnection } from './sessions-connection.ts';
 import type { SessionsOptions } from './sessions-options.ts';
 
@@ -43,7 +43,18 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
   });
 
   app.get('/sessions', async (_request, reply) => {
-    const entries = await hub.sessions.list();
+    let entries: Array<[string, string]>;
+    try {
+      entries = await hub.sessions.list();
+    } catch (error) {
+      // The directory lives in Redis in a cluster: out of reach is an outage, not a server bug.
+      logger.warn({ err: error }, 'session directory unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .type('text/plain; charset=utf-8')
+        .send(`${errorMessage('SERVICE_UNAVAILABLE')}\n`);
+    }
     return reply.type('text/plain; charset=utf-8').send(formatSessionList(entries));
   });
   app.get('/', async (request, reply) => {

@@ -1,5 +1,11 @@
 import { OutageAccounts, recordingLogger } from '@switchboard/adapter-json-ws/testing';
-import { type Hub, type RunningAdapter, SqliteStore } from '@switchboard/core';
+import {
+  type Hub,
+  LocalSessionDirectory,
+  type RunningAdapter,
+  type SessionDirectory,
+  SqliteStore,
+} from '@switchboard/core';
 import { createTestHub } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -22,11 +28,11 @@ afterEach(async () => {
   await store.close();
 });
 
-async function start() {
+async function start(sessions: SessionDirectory = new LocalSessionDirectory()) {
   store = new SqliteStore(':memory:');
   const accounts = new OutageAccounts(store.accounts);
   const recorded = recordingLogger();
-  hub = createTestHub({ accounts, rooms: store.rooms, logger: recorded.logger });
+  hub = createTestHub({ accounts, rooms: store.rooms, sessions, logger: recorded.logger });
   running = await startSessionsAdapter(hub, {}, recorded.logger);
   return { accounts, lines: recorded.lines, port: running.port };
 }
@@ -58,4 +64,28 @@ describe('sessions while the account store cannot be reached', () => {
     accounts.down = false;
     expect(await listSessions(port)).toEqual(new Map());
   });
+
+  it('answers GET /sessions with 503 and Retry-After while the session directory cannot be read', async () => {
+    const directory = new OutageDirectory();
+    const { lines, port } = await start(directory);
+    const { client, sessionId } = await SessionsTestClient.session(port, 'alice');
+    clients.push(client);
+    directory.down = true;
+    const response = await fetch(`http://127.0.0.1:${port}/sessions`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.text()).toBe('the service is temporarily unavailable; try again shortly\n');
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+    directory.down = false;
+    expect(await listSessions(port)).toEqual(new Map([['alice', sessionId]]));
+  });
 });
+
+/** The in-process directory whose listing fails while `down`, as a lost Redis's does. */
+class OutageDirectory extends LocalSessionDirectory {
+  down = false;
+  override async list() {
+    if (this.down) throw new Error('connection lost');
+    return super.list();
+  }
+}
