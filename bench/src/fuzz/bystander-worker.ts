@@ -65,7 +65,10 @@ soh.on('data', (chunk: Buffer) => {
     const text = sohPending.toString('utf8', first + 1, second);
     sohPending = sohPending.subarray(second + 1);
     if (sender === setup.jsonName) received('j2s', text);
-    else incidents.push(`soh bystander got a message from ${JSON.stringify(sender.slice(0, 40))}`);
+    else
+      incidents.push(
+        `soh bystander got a message from ${JSON.stringify(sender.slice(0, 40))}: ${JSON.stringify(text.slice(0, 60))}`,
+      );
   }
 });
 soh.on('error', (error) => incidents.push(`soh bystander error: ${error.message}`));
@@ -79,7 +82,10 @@ json.on('message', (data: Buffer) => {
   if (frame.type === 'recieve_message') {
     const { sender, text } = frame.data as { sender: string; text: string };
     if (sender === setup.sohName) received('s2j', text);
-    else incidents.push(`json-ws bystander got a message from ${JSON.stringify(sender.slice(0, 40))}`);
+    else
+      incidents.push(
+        `json-ws bystander got a message from ${JSON.stringify(sender.slice(0, 40))}: ${JSON.stringify(text.slice(0, 60))}`,
+      );
   } else if (frame.type === 'chat_status') {
     if ((frame.data.active_clients as string[]).includes(setup.sohName)) peerOnline?.();
   } else if (frame.type === 'error')
