@@ -42,6 +42,8 @@ const event: fc.Arbitrary<WireEvent> = fc.oneof(
   fc.record({ kind: fc.constant('session-deleted' as const), seq, clientId: utf8, sessionId: utf8 }),
   fc.record({ kind: fc.constant('beat' as const), seq, leaving: fc.boolean() }),
   fc.record({ kind: fc.constant('handoff' as const), name: nameKey, to: utf8 }),
+  fc.record({ kind: fc.constant('room-joined' as const), seq, room: utf8 }),
+  fc.record({ kind: fc.constant('room-left' as const), seq, room: utf8 }),
 );
 const flags = fc.integer({ min: 0, max: 255 });
 const nodeId = fc
@@ -92,7 +94,7 @@ describe('bus frame properties', () => {
 
   it('decodes or refuses any bytes with a BusFrameError, never another error', () => {
     const kindFirst = fc
-      .tuple(fc.integer({ min: 0, max: 11 }), fc.uint8Array({ maxLength: 120 }))
+      .tuple(fc.integer({ min: 0, max: 13 }), fc.uint8Array({ maxLength: 120 }))
       .map(([kind, rest]) => Buffer.from([kind, ...rest]));
     fc.assert(
       fc.property(

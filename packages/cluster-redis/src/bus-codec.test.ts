@@ -79,7 +79,7 @@ describe('bus frames', () => {
   it('refuses trailing bytes, unknown kinds, bad room flags and impossible counts', () => {
     const claim = encodeBusFrame('n', { kind: 'claim', name: 'x', token: 1 });
     expect(() => decodeBusFrame(Buffer.concat([claim, Buffer.from([0])]))).toThrow(BusFrameError);
-    expect(() => decodeBusFrame(Buffer.from([11, 0]))).toThrow('unknown event kind 11');
+    expect(() => decodeBusFrame(Buffer.from([13, 0]))).toThrow('unknown event kind 13');
     expect(() => decodeBusFrame(Buffer.alloc(0))).toThrow(BusFrameError);
     const broadcast = encodeBusFrame('n', {
       kind: 'broadcast',
@@ -111,6 +111,8 @@ describe('bus frames', () => {
       { kind: 'beat', seq: 0, leaving: false },
       { kind: 'beat', seq: Number.MAX_SAFE_INTEGER, leaving: true },
       { kind: 'handoff', name: everyByte.toString('latin1'), to: 'node-b' },
+      { kind: 'room-joined', seq: 6, room: 'кухня 🚀' },
+      { kind: 'room-left', seq: 7, room: '' },
     ];
     for (const event of own) {
       const frame = encodeBusFrame('n', event);

@@ -3,7 +3,7 @@ import type { BusEvent } from '@switchboard/core';
 /**
  * Bus events as compact binary frames, so names and texts travel as the bytes they are.
  *
- *   u8 kind (1 direct, 2 broadcast, 3 claim, 4 invalidate, 5-8 presence, 9 beat, 10 handoff)
+ *   u8 kind (1 direct, 2 broadcast, 3 claim, 4 invalidate, 5-8 presence, 9 beat, 10 handoff, 11-12 rooms)
  *   u8 node id length, node id (UTF-8)          the origin, so it can skip its own frames
  *   direct:     u8 flags, name sender, f64 timestamp, u32 count, count x name, u32 text length, text
  *   broadcast:  name sender, f64 timestamp, u8 has room, [u16 room length, room (UTF-8)], u32 text length, text
@@ -15,11 +15,13 @@ import type { BusEvent } from '@switchboard/core';
  *   8 session deleted: f64 seq, str client id, str session id
  *   9 beat:            f64 seq, u8 leaving
  *   10 handoff:        name, str node id of the name's new holder
+ *   11 room joined:    f64 seq, str room (the node's first member of that private room)
+ *   12 room left:      f64 seq, str room (its last)
  *
  * A `name` is u16 length + its bytes (a name key holds one char per byte), a `str` u16 length +
  * UTF-8. Integers are big-endian. The flags of a direct frame sit at a fixed place (right after
  * the node id) so a gateway forwarding a frame patches one byte instead of encoding it again.
- * Kinds 5-10 are the cluster layer's own (presence mirror, owner routing); the hub never sees them.
+ * Kinds 5-12 are the cluster layer's own (presence mirror, owner routing); the hub never sees them.
  * Pure: no Redis, no core routing.
  */
 
@@ -29,6 +31,8 @@ export type MirrorEvent =
   | { kind: 'name-removed'; seq: number; name: string }
   | { kind: 'session-set'; seq: number; clientId: string; sessionId: string }
   | { kind: 'session-deleted'; seq: number; clientId: string; sessionId: string }
+  | { kind: 'room-joined'; seq: number; room: string }
+  | { kind: 'room-left'; seq: number; room: string }
   /** Sent with every heartbeat: the origin is alive and its last event number is `seq`. */
   | { kind: 'beat'; seq: number; leaving: boolean };
 
@@ -68,6 +72,8 @@ const SESSION_SET = 7;
 const SESSION_DELETED = 8;
 const BEAT = 9;
 const HANDOFF = 10;
+const ROOM_JOINED = 11;
+const ROOM_LEFT = 12;
 
 export const MAX_NODE_ID_BYTES = 255;
 
@@ -133,6 +139,11 @@ export function encodeBusFrame(nodeId: string, event: WireEvent, flags = 0): Buf
     case 'beat':
       at = frame.writeDoubleBE(event.seq, at);
       at = frame.writeUInt8(event.leaving ? 1 : 0, at);
+      break;
+    case 'room-joined':
+    case 'room-left':
+      at = frame.writeDoubleBE(event.seq, at);
+      at = writeBytes(frame, at, extra[0]!);
       break;
     case 'handoff':
       at = writeName(frame, at, event.name);
@@ -201,6 +212,12 @@ export function decodeBusFrame(frame: Buffer): BusFrame {
     case HANDOFF:
       event = { kind: 'handoff', name: reader.name(), to: reader.str() };
       break;
+    case ROOM_JOINED:
+    case ROOM_LEFT: {
+      const seq = reader.f64();
+      event = { kind: kind === ROOM_JOINED ? 'room-joined' : 'room-left', seq, room: reader.str() };
+      break;
+    }
     default:
       throw new BusFrameError(`unknown event kind ${kind}`);
   }
@@ -221,6 +238,8 @@ const KIND_CODES: Record<WireEvent['kind'], number> = {
   'session-deleted': SESSION_DELETED,
   beat: BEAT,
   handoff: HANDOFF,
+  'room-joined': ROOM_JOINED,
+  'room-left': ROOM_LEFT,
 };
 
 const kindCode = (event: WireEvent): number => KIND_CODES[event.kind];
@@ -237,6 +256,9 @@ function extraBytes(event: WireEvent): Buffer[] {
       return [Buffer.from(event.clientId, 'utf8'), Buffer.from(event.sessionId, 'utf8')];
     case 'handoff':
       return [Buffer.from(event.to, 'utf8')];
+    case 'room-joined':
+    case 'room-left':
+      return [Buffer.from(event.room, 'utf8')];
     default:
       return NO_EXTRA;
   }
@@ -267,6 +289,9 @@ function frameSize(nodeBytes: number, event: WireEvent, extra: Buffer[]): number
       return head + 8 + strings;
     case 'beat':
       return head + 8 + 1;
+    case 'room-joined':
+    case 'room-left':
+      return head + 8 + strings;
     case 'handoff':
       return head + 2 + event.name.length + strings;
   }

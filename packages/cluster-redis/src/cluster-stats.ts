@@ -14,6 +14,8 @@ export const WIRE_KINDS: readonly WireKind[] = [
   'session-deleted',
   'beat',
   'handoff',
+  'room-joined',
+  'room-left',
 ];
 
 /** Bounds (ms) of the bus publish latency histogram: the time from PUBLISH sent to Redis's reply. */

@@ -195,13 +195,14 @@ export class MirrorSync {
       this.#keys.seq(nodeId),
       this.#keys.names(nodeId),
       this.#keys.sessions(nodeId),
+      this.#keys.nodeRooms(nodeId),
     ];
     snapshotNode.run(this.#redis, keys).then(
       (reply) => {
         const queue = this.#partQueues.get(nodeId);
         if (!queue) return; // a full load replaced everything meanwhile
         this.#partQueues.delete(nodeId);
-        const [alive, seq, names, sessions] = reply as [number, Buffer, Buffer[], Buffer[]];
+        const [alive, seq, names, sessions, rooms] = reply as [number, Buffer, Buffer[], Buffer[], Buffer[]];
         if (alive !== 1) {
           this.mirror.drop(nodeId);
           this.#unknown.set(nodeId, Date.now() + UNKNOWN_NODE_QUIET_MS);
@@ -213,7 +214,7 @@ export class MirrorSync {
           );
           return;
         }
-        this.mirror.replace(snapshotOf(nodeId, seq, names, sessions), Date.now());
+        this.mirror.replace(snapshotOf(nodeId, seq, names, sessions, rooms), Date.now());
         this.#stats.mirrorReloads.gap += 1;
         for (const event of queue) this.#apply(nodeId, event, true);
         this.#gauges();
@@ -241,17 +242,24 @@ export class MirrorSync {
 function parseAll(reply: unknown): NodeSnapshot[] {
   if (!Array.isArray(reply)) throw new TypeError('unexpected snapshot reply from Redis');
   return reply.map((entry) => {
-    const [id, seq, names, sessions] = entry as [Buffer, Buffer, Buffer[], Buffer[]];
-    return snapshotOf(id.toString('utf8'), seq, names, sessions);
+    const [id, seq, names, sessions, rooms] = entry as [Buffer, Buffer, Buffer[], Buffer[], Buffer[]];
+    return snapshotOf(id.toString('utf8'), seq, names, sessions, rooms);
   });
 }
 
-function snapshotOf(nodeId: string, seq: Buffer, names: Buffer[], sessions: Buffer[]): NodeSnapshot {
+function snapshotOf(
+  nodeId: string,
+  seq: Buffer,
+  names: Buffer[],
+  sessions: Buffer[],
+  rooms: Buffer[],
+): NodeSnapshot {
   const snapshot: NodeSnapshot = {
     nodeId,
     seq: Number(seq.toString()),
     names: new Map(),
     sessions: new Map(),
+    rooms: new Set(rooms.map((room) => room.toString('utf8'))),
   };
   for (let i = 0; i + 1 < names.length; i += 2)
     snapshot.names.set(nameKeyOf(names[i]!), Number(names[i + 1]!.toString()));

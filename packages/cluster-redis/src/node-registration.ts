@@ -18,6 +18,8 @@ const OP_ADD_NAME = 1;
 const OP_REMOVE_NAME = 2;
 const OP_SET_SESSION = 3;
 const OP_DELETE_SESSION = 4;
+const OP_ADD_ROOM = 5;
+const OP_REMOVE_ROOM = 6;
 
 /**
  * This node's entry in Redis: its heartbeat, its names (with claim tokens), its sessions
@@ -33,6 +35,8 @@ export class NodeRegistration {
   readonly names = new Map<string, number>();
   /** client_id -> session_id of this node's sessions. */
   readonly sessions = new Map<string, string>();
+  /** Private rooms with members on this node. */
+  readonly rooms = new Set<string>();
   readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #options: RegistrationOptions;
@@ -60,7 +64,7 @@ export class NodeRegistration {
     this.#stats = stats;
     this.#warn = warn;
     const { nodeId } = options;
-    this.#nodeKeys = [keys.names(nodeId), keys.sessions(nodeId), keys.seq(nodeId)];
+    this.#nodeKeys = [keys.names(nodeId), keys.sessions(nodeId), keys.seq(nodeId), keys.nodeRooms(nodeId)];
   }
 
   get seq(): number {
@@ -112,6 +116,17 @@ export class NodeRegistration {
       clientId,
       sessionId,
     }));
+  }
+
+  roomJoined(room: string): void {
+    if (this.rooms.has(room)) return;
+    this.rooms.add(room);
+    this.#change(OP_ADD_ROOM, room, '', (seq) => ({ kind: 'room-joined', seq, room }));
+  }
+
+  roomLeft(room: string): void {
+    if (!this.rooms.delete(room)) return;
+    this.#change(OP_REMOVE_ROOM, room, '', (seq) => ({ kind: 'room-left', seq, room }));
   }
 
   /** Writes the whole state of this node again, atomically. Concurrent calls share one run. */
@@ -180,18 +195,20 @@ export class NodeRegistration {
 
   async #register(): Promise<void> {
     const { nodeId, nodeTtlMs } = this.#options;
-    const [namesKey, sessionsKey, seqKey] = this.#nodeKeys as [string, string, string];
+    const [namesKey, sessionsKey, seqKey, roomsKey] = this.#nodeKeys as [string, string, string, string];
     this.#dirty = false;
     // A new number: every mirror that knew an older one reloads this node at the next beat.
     this.#seq += 1;
     const seq = this.#seq;
     // Built and written synchronously, so later single writes follow it on the connection.
-    const multi = this.#redis.multi().del(namesKey, sessionsKey);
+    const multi = this.#redis.multi().del(namesKey, sessionsKey, roomsKey);
     const names = [...this.names].flatMap(([name, token]) => [nameBytes(name), token]);
     for (let i = 0; i < names.length; i += 2 * CHUNK) multi.hset(namesKey, ...names.slice(i, i + 2 * CHUNK));
     const entries = [...this.sessions].flat();
     for (let i = 0; i < entries.length; i += 2 * CHUNK)
       multi.hset(sessionsKey, ...entries.slice(i, i + 2 * CHUNK));
+    const rooms = [...this.rooms];
+    for (let i = 0; i < rooms.length; i += CHUNK) multi.sadd(roomsKey, ...rooms.slice(i, i + CHUNK));
     multi
       .set(seqKey, seq)
       .set(this.#keys.alive(nodeId), '1', 'PX', nodeTtlMs)

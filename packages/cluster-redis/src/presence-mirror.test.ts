@@ -6,6 +6,7 @@ const snapshot = (nodeId: string, seq: number, names: Record<string, number>): N
   seq,
   names: new Map(Object.entries(names)),
   sessions: new Map(),
+  rooms: new Set(),
 });
 
 describe('PresenceMirror', () => {

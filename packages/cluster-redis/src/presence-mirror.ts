@@ -7,6 +7,8 @@ export interface NodeSnapshot {
   /** name key -> claim token (0: registered). */
   names: Map<string, number>;
   sessions: Map<string, string>;
+  /** Private rooms with members on that node. */
+  rooms: Set<string>;
 }
 
 /**
@@ -20,6 +22,7 @@ interface Part {
   seq: number;
   names: Map<string, number>;
   sessions: Map<string, string>;
+  rooms: Set<string>;
   seenAt: number;
 }
 
@@ -32,6 +35,7 @@ interface Holders {
 }
 
 const NOWHERE: readonly string[] = Object.freeze([]);
+const NO_NODES: ReadonlySet<string> = new Set();
 
 /**
  * The other nodes' presence, as this node last heard it: per node its names (with claim tokens)
@@ -42,6 +46,8 @@ const NOWHERE: readonly string[] = Object.freeze([]);
 export class PresenceMirror {
   readonly #parts = new Map<string, Part>();
   readonly #holders = new Map<string, Holders>();
+  /** Private room -> the nodes with members in it. */
+  readonly #roomNodes = new Map<string, Set<string>>();
   /** Called when a name has no holder left, so route memories can forget it. */
   onNameGone: ((nameKey: string) => void) | null = null;
 
@@ -93,6 +99,13 @@ export class PresenceMirror {
       case 'session-deleted':
         if (part.sessions.get(event.clientId) === event.sessionId) part.sessions.delete(event.clientId);
         break;
+      case 'room-joined':
+        part.rooms.add(event.room);
+        this.#indexRoom(event.room, nodeId);
+        break;
+      case 'room-left':
+        if (part.rooms.delete(event.room)) this.#unindexRoom(event.room, nodeId);
+        break;
     }
     return 'applied';
   }
@@ -100,9 +113,11 @@ export class PresenceMirror {
   /** Replaces one node's part with what Redis holds for it. */
   replace(snapshot: NodeSnapshot, now: number): void {
     this.drop(snapshot.nodeId);
-    const part: Part = { seq: snapshot.seq, names: snapshot.names, sessions: snapshot.sessions, seenAt: now };
+    const { seq, names, sessions, rooms } = snapshot;
+    const part: Part = { seq, names, sessions, rooms, seenAt: now };
     this.#parts.set(snapshot.nodeId, part);
     for (const [name, token] of part.names) this.#index(name, snapshot.nodeId, token);
+    for (const room of part.rooms) this.#indexRoom(room, snapshot.nodeId);
   }
 
   /** Replaces every part: the nodes missing from `snapshots` are gone. */
@@ -117,6 +132,7 @@ export class PresenceMirror {
     if (!part) return false;
     this.#parts.delete(nodeId);
     for (const name of part.names.keys()) this.#unindex(name, nodeId);
+    for (const room of part.rooms) this.#unindexRoom(room, nodeId);
     return true;
   }
 
@@ -147,6 +163,11 @@ export class PresenceMirror {
     return localToken === 0 || localToken >= holders.routeToken ? NOWHERE : holders.route!;
   }
 
+  /** The other nodes with members in a private room. */
+  roomNodes(room: string): ReadonlySet<string> {
+    return this.#roomNodes.get(room) ?? NO_NODES;
+  }
+
   nameKeys(): IterableIterator<string> {
     return this.#holders.keys();
   }
@@ -157,11 +178,30 @@ export class PresenceMirror {
   }
 
   /** The part of one node, for comparing with Redis in tests. */
-  partOf(
-    nodeId: string,
-  ): { seq: number; names: Map<string, number>; sessions: Map<string, string> } | undefined {
+  partOf(nodeId: string): Omit<NodeSnapshot, 'nodeId'> | undefined {
     const part = this.#parts.get(nodeId);
-    return part && { seq: part.seq, names: new Map(part.names), sessions: new Map(part.sessions) };
+    return (
+      part && {
+        seq: part.seq,
+        names: new Map(part.names),
+        sessions: new Map(part.sessions),
+        rooms: new Set(part.rooms),
+      }
+    );
+  }
+
+  #indexRoom(room: string, nodeId: string): void {
+    let nodes = this.#roomNodes.get(room);
+    if (!nodes) {
+      nodes = new Set();
+      this.#roomNodes.set(room, nodes);
+    }
+    nodes.add(nodeId);
+  }
+
+  #unindexRoom(room: string, nodeId: string): void {
+    const nodes = this.#roomNodes.get(room);
+    if (nodes?.delete(nodeId) && nodes.size === 0) this.#roomNodes.delete(room);
   }
 
   #computeRoute(holders: Holders): void {

@@ -14,7 +14,7 @@ local function aliveNodes(nodesKey, base)
     if redis.call('EXISTS', node .. ':alive') == 1 then
       alive[#alive + 1] = { id, node }
     else
-      redis.call('DEL', node .. ':names', node .. ':sessions', node .. ':seq')
+      redis.call('DEL', node .. ':names', node .. ':sessions', node .. ':rooms', node .. ':seq')
       redis.call('SREM', nodesKey, id)
     end
   end
@@ -24,33 +24,35 @@ end
 
 /**
  * Every live node's state, for loading the presence mirror: per node
- * { id, seq, { name, token, ... }, { client id, session id, ... } }.
+ * { id, seq, { name, token, ... }, { client id, session id, ... }, { room, ... } }.
  */
 export const snapshotAll = new LuaScript(`${ALIVE_NODES}
 local out = {}
 for i, entry in ipairs(aliveNodes(KEYS[1], ARGV[1])) do
   local node = entry[2]
   out[i] = { entry[1], redis.call('GET', node .. ':seq') or '0',
-             redis.call('HGETALL', node .. ':names'), redis.call('HGETALL', node .. ':sessions') }
+             redis.call('HGETALL', node .. ':names'), redis.call('HGETALL', node .. ':sessions'),
+             redis.call('SMEMBERS', node .. ':rooms') }
 end
 return out
 `);
 
 /**
  * One node's state, read atomically with its event number, for repairing a gap:
- * { alive (0|1), seq, { name, token, ... }, { client id, session id, ... } }.
- * KEYS = alive, seq, names, sessions of that node.
+ * { alive (0|1), seq, { name, token, ... }, { client id, session id, ... }, { room, ... } }.
+ * KEYS = alive, seq, names, sessions, rooms of that node.
  */
 export const snapshotNode = new LuaScript(`
 return { redis.call('EXISTS', KEYS[1]), redis.call('GET', KEYS[2]) or '0',
-         redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]) }
+         redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4]), redis.call('SMEMBERS', KEYS[5]) }
 `);
 
 /**
  * One presence change of this node, its event number and its announcement, in one step: a
  * receiver that reloads after a gap reads state and number together, and the event is on the
- * channel exactly when the change is in Redis. KEYS = names, sessions, seq of this node;
- * ARGV = op (1 add name, 2 remove name, 3 set session, 4 delete session), field, value, seq,
+ * channel exactly when the change is in Redis. KEYS = names, sessions, seq, rooms of this node;
+ * ARGV = op (1 add name, 2 remove name, 3 set session, 4 delete session, 5 add room,
+ * 6 remove room), field, value, seq,
  * channel, frame, publish command (PUBLISH, or SPUBLISH on a Redis Cluster).
  */
 export const presenceChange = new LuaScript(`
@@ -58,6 +60,8 @@ local op = ARGV[1]
 if op == '1' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 elseif op == '2' then redis.call('HDEL', KEYS[1], ARGV[2])
 elseif op == '3' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+elseif op == '5' then redis.call('SADD', KEYS[4], ARGV[2])
+elseif op == '6' then redis.call('SREM', KEYS[4], ARGV[2])
 elseif redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[3] then redis.call('HDEL', KEYS[2], ARGV[2])
 end
 redis.call('SET', KEYS[3], ARGV[4])

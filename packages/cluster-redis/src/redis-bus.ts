@@ -101,12 +101,17 @@ export class RedisBus implements Bus {
       return;
     }
     if (event.kind === 'direct') this.#publishDirect(event);
-    else if (event.kind === 'broadcast' && this.#sharded) {
-      // On a Redis Cluster a receiver's inbox and the cluster channel live on different shards:
-      // a broadcast goes through every inbox so it keeps its order with the sender's directs.
-      const frame = encodeBusFrame(this.#nodeId, event);
-      for (const nodeId of this.#sync.mirror.nodes())
+    else if (event.kind === 'broadcast' && (event.room !== null || this.#sharded)) {
+      // A private room's message goes only to the nodes with members in it. On a Redis Cluster a
+      // receiver's inbox and the cluster channel live on different shards, so a main-chat
+      // broadcast goes through every inbox too, keeping its order with the sender's directs.
+      const mirror = this.#sync.mirror;
+      const nodes = event.room === null ? mirror.nodes() : mirror.roomNodes(event.room);
+      let frame: Buffer | null = null;
+      for (const nodeId of nodes) {
+        frame ??= encodeBusFrame(this.#nodeId, event);
         this.#send(this.#keys.inbox(nodeId), frame, 'broadcast');
+      }
     } else this.#send(this.#keys.channel, encodeBusFrame(this.#nodeId, event), event.kind);
   }
 
@@ -241,8 +246,11 @@ export class RedisBus implements Bus {
     this.#stats.receivedByKind[event.kind] += 1;
     // Direct frames and handoffs come on this node's inbox, everything else on the cluster channel
     // (broadcasts on the inbox too, on a Redis Cluster).
+    // (Room messages always come on the inbox; main-chat broadcasts too on a Redis Cluster.)
     const onInbox =
-      event.kind === 'direct' || event.kind === 'handoff' || (event.kind === 'broadcast' && this.#sharded);
+      event.kind === 'direct' ||
+      event.kind === 'handoff' ||
+      (event.kind === 'broadcast' && (event.room !== null || this.#sharded));
     if (onInbox !== inbox) {
       this.#bad('channel', { kind: event.kind }, 'cluster bus: a frame on the wrong channel; dropped');
       return;

@@ -8,6 +8,7 @@
  *   {P}:node:{id}:alive       heartbeat, expires after nodeTtlMs
  *   {P}:node:{id}:names       hash name key (bytes) -> claim token (0: registered) held on that node
  *   {P}:node:{id}:sessions    hash client_id -> session_id of that node
+ *   {P}:node:{id}:rooms       set of private rooms with members on that node
  *   {P}:node:{id}:seq         the number of that node's last presence event
  *   {p}claim:{name bytes}     the name's guest-claim fencing counter
  *   {p}accounts               hash name bytes -> password hash
@@ -52,6 +53,10 @@ export class RedisKeys {
 
   sessions(nodeId: string): string {
     return `${this.presence}node:${nodeId}:sessions`;
+  }
+
+  nodeRooms(nodeId: string): string {
+    return `${this.presence}node:${nodeId}:rooms`;
   }
 
   seq(nodeId: string): string {

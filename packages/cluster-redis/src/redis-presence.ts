@@ -35,6 +35,14 @@ export class RedisPresence implements Presence {
     this.#node.removeName(nameKey);
   }
 
+  roomJoined(room: string): void {
+    this.#node.roomJoined(room);
+  }
+
+  roomLeft(room: string): void {
+    this.#node.roomLeft(room);
+  }
+
   async list(): Promise<string[]> {
     const all = new Set(this.#sync.mirror.nameKeys());
     for (const key of this.#node.names.keys()) all.add(key);

@@ -33,7 +33,7 @@ export function redisClusterFixture(
       return cluster;
     },
     storeCommands: () => totalCommands(server),
-    directFramesReceived: (nodeId) => nodes.get(nodeId)?.cluster.stats.receivedByKind.direct ?? 0,
+    framesReceived: (nodeId, kind) => nodes.get(nodeId)?.cluster.stats.receivedByKind[kind] ?? 0,
     /** As `kill -9`: the connections drop, no goodbye; the heartbeat just stops reaching Redis. */
     kill(nodeId) {
       const node = nodes.get(nodeId);

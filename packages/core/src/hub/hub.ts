@@ -267,9 +267,9 @@ export class Hub {
 
   moveToRoom(session: Session, room: string | null): void {
     if (session.closed) return;
-    if (session.name) this.#byRoom.get(session.room ?? MAIN_CHAT)?.delete(session);
+    if (session.name) this.#leaveRoom(session);
     session.room = room;
-    if (session.name) this.#roomMembers(room ?? MAIN_CHAT).add(session);
+    if (session.name) this.#joinRoom(session);
   }
 
   /** Unbinds opted-in sessions of `name` here and on every node, except `except`. */
@@ -283,7 +283,7 @@ export class Hub {
     if (!name) return;
     const holders = this.#byName.get(name.key);
     holders?.delete(session);
-    this.#byRoom.get(session.room ?? MAIN_CHAT)?.delete(session);
+    this.#leaveRoom(session);
     session.name = null;
     session.kind = null;
     session.claimToken = 0;
@@ -322,7 +322,7 @@ export class Hub {
       this.#presence.add(name.key, kind === 'guest' ? session.claimToken : 0);
     }
     holders.add(session);
-    this.#roomMembers(session.room ?? MAIN_CHAT).add(session);
+    this.#joinRoom(session);
   }
 
   /** Closes local guest holders of a name whose claim is older than `token`. */
@@ -344,6 +344,23 @@ export class Hub {
       this.unbind(holder);
       this.#safely(() => holder.sink.invalidated?.());
     }
+  }
+
+  /** Adds an identified session to its room's members; a private room's first one here is announced. */
+  #joinRoom(session: Session): void {
+    const room = session.room ?? MAIN_CHAT;
+    const members = this.#roomMembers(room);
+    members.add(session);
+    if (room !== MAIN_CHAT && members.size === 1) this.#presence.roomJoined?.(room);
+  }
+
+  /** Removes a session from its room's members; a private room left empty here is announced. */
+  #leaveRoom(session: Session): void {
+    const room = session.room ?? MAIN_CHAT;
+    const members = this.#byRoom.get(room);
+    if (!members?.delete(session) || room === MAIN_CHAT || members.size > 0) return;
+    this.#byRoom.delete(room);
+    this.#presence.roomLeft?.(room);
   }
 
   #roomMembers(room: string): Set<Session> {

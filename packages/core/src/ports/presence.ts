@@ -11,6 +11,12 @@ export interface Presence {
    */
   add(nameKey: string, claimToken?: number): void;
   remove(nameKey: string): void;
+  /**
+   * The private rooms with members on this node (first member in, last member out), so a
+   * backend routing by owner sends a room's messages only to the nodes with members in it.
+   */
+  roomJoined?(room: string): void;
+  roomLeft?(room: string): void;
   /** Every active name key in the service, in any order. */
   list(): Promise<string[]>;
   /** Which of `nameKeys` are active anywhere in the service. */

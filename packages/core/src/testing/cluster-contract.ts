@@ -25,8 +25,8 @@ export interface ClusterFixture {
   kill?(nodeId: string): void | Promise<void>;
   /** Commands the backing store (Redis) has run so far, for "answered without a round trip". */
   storeCommands?(): Promise<number>;
-  /** Direct-message frames a node's bus has received so far, for owner routing. */
-  directFramesReceived?(nodeId: string): number;
+  /** Direct-message or broadcast frames a node's bus has received so far, for owner routing. */
+  framesReceived?(nodeId: string, kind: 'direct' | 'broadcast'): number;
   close(): Promise<void>;
 }
 
@@ -333,7 +333,7 @@ export function runClusterContract(
       await everyHubSees(['alice', 'bob', 'carol']);
       await new Promise((resolve) => setTimeout(resolve, 50)); // the claims' events settle
       const bystanderEvents = hub(2).stats.busEventsIn;
-      const bystanderFrames = fixture.directFramesReceived?.('node-c');
+      const bystanderFrames = fixture.framesReceived?.('node-c', 'direct');
       const expected: string[] = [];
       for (let i = 0; i < 100; i++) {
         expect(await alice.session.sendDirect([Name.fromText('bob')], `d${i}`)).toEqual([]);
@@ -343,9 +343,35 @@ export function runClusterContract(
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(hub(2).stats.busEventsIn).toBe(bystanderEvents);
       if (bystanderFrames !== undefined)
-        expect(fixture.directFramesReceived!('node-c')).toBe(bystanderFrames);
+        expect(fixture.framesReceived!('node-c', 'direct')).toBe(bystanderFrames);
       if (bystanderFrames !== undefined)
-        expect(fixture.directFramesReceived!('node-b')).toBeGreaterThanOrEqual(100);
+        expect(fixture.framesReceived!('node-b', 'direct')).toBeGreaterThanOrEqual(100);
+    });
+
+    it("sends a private room's messages only to the nodes with members in it", async () => {
+      const alice = await guest(hub(0), 'alice');
+      const bob = await guest(hub(1), 'bob');
+      const carol = await guest(hub(2), 'carol');
+      await everyHubSees(['alice', 'bob', 'carol']);
+      hub(0).moveToRoom(alice.session, 'den');
+      hub(1).moveToRoom(bob.session, 'den');
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the room's members are announced
+      const bystander = fixture.framesReceived?.('node-c', 'broadcast');
+      alice.session.broadcast('in the den');
+      await eventually(() => expect(bob.texts).toEqual(['alice: in the den']));
+      // Back in the main chat, everyone gets it again.
+      hub(1).moveToRoom(bob.session, null);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      bob.session.broadcast('main again');
+      await eventually(() => expect(carol.texts).toEqual(['bob: main again']));
+      expect(alice.messages).toEqual([]); // alice is still in the den
+      if (bystander !== undefined) expect(fixture.framesReceived!('node-c', 'broadcast')).toBe(bystander + 1);
+      // The den emptied on node-b: a message there no longer goes to it.
+      const nodeB = fixture.framesReceived?.('node-b', 'broadcast');
+      alice.session.broadcast('alone in the den');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (nodeB !== undefined) expect(fixture.framesReceived!('node-b', 'broadcast')).toBe(nodeB);
+      expect(bob.texts).toEqual(['alice: in the den']);
     });
 
     it('loses nothing, duplicates nothing and keeps order while the recipient moves between nodes', async () => {

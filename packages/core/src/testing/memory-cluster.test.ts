@@ -6,7 +6,8 @@ runClusterContract('MemoryCluster', () => {
   return {
     node: (nodeId) => cluster.node(nodeId),
     kill: (nodeId) => cluster.forget(nodeId),
-    directFramesReceived: (nodeId) => cluster.directReceived.get(nodeId) ?? 0,
+    framesReceived: (nodeId, kind) =>
+      (kind === 'direct' ? cluster.directReceived : cluster.broadcastReceived).get(nodeId) ?? 0,
     close: async () => {},
   };
 });

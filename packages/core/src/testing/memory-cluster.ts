@@ -12,8 +12,11 @@ import type { Presence, SessionDirectory } from '../ports/presence.ts';
  */
 export class MemoryCluster {
   failing = false;
-  /** Direct frames each node's bus received, for the owner-routing tests. */
+  /** Direct and room frames each node's bus received, for the owner-routing tests. */
   readonly directReceived = new Map<string, number>();
+  readonly broadcastReceived = new Map<string, number>();
+  /** Private rooms with members, per node. */
+  readonly #rooms = new Map<string, Set<string>>();
   readonly #buses = new Map<string, MemoryBus>();
   readonly #presence = new Map<string, Map<string, number>>();
   readonly #sessions = new Map<string, { node: string; sessionId: string }>();
@@ -30,6 +33,7 @@ export class MemoryCluster {
   forget(nodeId: string): void {
     this.#buses.delete(nodeId);
     this.#presence.delete(nodeId);
+    this.#rooms.delete(nodeId);
     for (const [clientId, entry] of this.#sessions)
       if (entry.node === nodeId) this.#sessions.delete(clientId);
   }
@@ -44,7 +48,25 @@ export class MemoryCluster {
       }
       return;
     }
-    for (const [nodeId, bus] of this.#buses) if (nodeId !== from) bus.receive(structuredClone(event));
+    for (const [nodeId, bus] of this.#buses) {
+      if (nodeId === from) continue;
+      if (event.kind === 'broadcast') {
+        // A private room's message only where the room has members.
+        if (event.room !== null && !this.#rooms.get(nodeId)?.has(event.room)) continue;
+        this.broadcastReceived.set(nodeId, (this.broadcastReceived.get(nodeId) ?? 0) + 1);
+      }
+      bus.receive(structuredClone(event));
+    }
+  }
+
+  /** @internal */
+  roomsOf(nodeId: string): Set<string> {
+    let rooms = this.#rooms.get(nodeId);
+    if (!rooms) {
+      rooms = new Set();
+      this.#rooms.set(nodeId, rooms);
+    }
+    return rooms;
   }
 
   /** The other nodes a direct message goes to: registered holders, or the newest guest claim. */
@@ -145,6 +167,12 @@ class MemoryPresence implements Presence {
   }
   remove(nameKey: string): void {
     this.#cluster.presenceOf(this.#nodeId)?.delete(nameKey);
+  }
+  roomJoined(room: string): void {
+    this.#cluster.roomsOf(this.#nodeId).add(room);
+  }
+  roomLeft(room: string): void {
+    this.#cluster.roomsOf(this.#nodeId).delete(room);
   }
   async list(): Promise<string[]> {
     return [...this.#cluster.allNames()];
