@@ -53,6 +53,8 @@ export interface CampaignResult {
   hostileSeconds: number;
   /** The gateway's CPU use during the hostile phase (100 = one core), the machine's 1-minute load before and after, whether the hostile thread ran at nice 10. */
   cpu: { gatewayPercent: number; loadBefore: number; loadAfter: number; hostileNiced: boolean };
+  /** The gateway's event-loop delay from its start to the end of the hostile phase (ms): its own share of the bystanders' delay. */
+  gatewayLoopDelay: { p99: number; max: number };
   /** How the gateway ended during the campaign; null when it never died. */
   crash: { code: number | null; signal: string | null; log: string } | null;
   /** Exit code of the graceful stop at the end (SIGTERM), when it got that far. */
@@ -179,6 +181,7 @@ async function campaign(
   clearInterval(progress);
   clearInterval(sampler);
   const hostileSeconds = (ended - started) / 1000;
+  const gatewayLoopDelay = await gateway.loopDelay();
   const cpu = {
     gatewayPercent: ((cpuSeconds(gateway.pid) - cpuBefore) / hostileSeconds) * 100,
     loadBefore,
@@ -226,6 +229,7 @@ async function campaign(
     protocols,
     hostileSeconds,
     cpu,
+    gatewayLoopDelay,
     crash,
     stopExit,
     bystander: {

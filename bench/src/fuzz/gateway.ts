@@ -31,6 +31,8 @@ export interface FuzzedGateway {
   collectGarbage(): Promise<void>;
   /** V8 heap in use and memory outside it (buffers), from the admin server's /metrics. */
   heap(): Promise<{ heapUsed: number; external: number }>;
+  /** The gateway's own event-loop delay since it started (p99 and max, ms), from /metrics. */
+  loopDelay(): Promise<{ p99: number; max: number }>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startFuzzedGateway(dir: string): Promise<FuzzedGateway> {
     exit: () => exit,
     rss: () => (exit === null ? residentBytes(child.pid!) : Number.NaN),
     heap: () => heapMetrics(ports.admin!),
+    loopDelay: () => loopDelay(ports.admin!),
     collectGarbage: () => collectGarbage(logFile),
     stop: async () => {
       if (exit !== null) return;
@@ -147,4 +150,20 @@ async function collectGarbage(logFile: string): Promise<void> {
     });
   }
   socket.close();
+}
+
+async function loopDelay(adminPort: number): Promise<{ p99: number; max: number }> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const read = (quantile: string) =>
+      Number(
+        new RegExp(
+          `^switchboard_process_event_loop_delay_seconds\\{quantile="${quantile}"\\} (\\S+)$`,
+          'm',
+        ).exec(text)?.[1] ?? Number.NaN,
+      ) * 1000;
+    return { p99: read('0.99'), max: read('1') };
+  } catch {
+    return { p99: Number.NaN, max: Number.NaN };
+  }
 }

@@ -19,7 +19,8 @@ export function renderReport(result: CampaignResult, machine: string): string {
       `${result.cpu.loadBefore.toFixed(1)} before and ${result.cpu.loadAfter.toFixed(1)} after (other work shares this box). ` +
       (result.cpu.hostileNiced
         ? 'The thread making the hostile input ran at nice 10, the gateway and the bystanders at 0.'
-        : 'The hostile input ran at normal priority.'),
+        : 'The hostile input ran at normal priority.') +
+      ` The gateway's own event-loop delay from its start to the end of the hostile phase: p99 ${ms(result.gatewayLoopDelay.p99)}, max ${ms(result.gatewayLoopDelay.max)}.`,
     '',
     '## Gates',
     '',

@@ -34,7 +34,8 @@ function message(context: EpisodeContext): Buffer {
     [1, () => ['send', part(context, 10)]],
   ])();
   const bytes = frame(parts, random.chance(0.3));
-  return random.chance(0.05) ? random.mutate(bytes) : bytes;
+  // A mangled broadcast can lose the separator between its two arguments and become a real one.
+  return parts[0] !== 'broadcast' && random.chance(0.05) ? random.mutate(bytes) : bytes;
 }
 
 export const rsUsFuzzer: ProtocolFuzzer = {
