@@ -1,5 +1,5 @@
 /**
- * `node bench/src/cli.ts [--smoke] [--only idle,broadcast,direct,cluster,storm] [--profile]
+ * `node bench/src/cli.ts [--smoke] [--only idle,broadcast,direct,cluster,storm,scaling] [--profile]
  * [--out DIR] [--no-pin] [--keep]`: runs the scenarios against switchboard and the baselines
  * in one run and writes the report (markdown, JSON, one SVG per scenario).
  */
@@ -21,6 +21,7 @@ import { type BenchContext, foreignCpuMeter } from './scenarios/context.ts';
 import { directScenario } from './scenarios/direct.ts';
 import { idleScenario } from './scenarios/idle.ts';
 import { profileGateway } from './scenarios/profiles.ts';
+import { scalingScenario } from './scenarios/scaling.ts';
 import { stormScenario } from './scenarios/storm.ts';
 import { BENCH_ENVIRONMENT } from './servers/gateway-server.ts';
 import { canPin, pinSelf } from './servers/process-stats.ts';
@@ -31,6 +32,7 @@ const SCENARIOS: Record<string, { title: string; run(context: BenchContext): Pro
   direct: { title: '3. Direct messages', run: directScenario },
   cluster: { title: '4. Cluster', run: clusterScenario },
   storm: { title: '5. Connect storm', run: stormScenario },
+  scaling: { title: '6. Scaling out', run: scalingScenario },
 };
 
 const { values: flags } = parseArgs({
