@@ -164,3 +164,13 @@ describe('registration', () => {
     expect((await second.expectCommand('PONG')).params).toEqual(['switchboard', 'still']);
   });
 });
+
+describe('settings', () => {
+  it('reads the MOTD from a list or, as an environment variable gives it, from lines of a string', async () => {
+    const { ircOptionsSchema } = await import('./irc-options.ts');
+    expect(ircOptionsSchema.parse({}).motd).toEqual([]);
+    expect(ircOptionsSchema.parse({ motd: 'one\ntwo\n' }).motd).toEqual(['one', 'two']);
+    expect(ircOptionsSchema.parse({ motd: ['a'] }).motd).toEqual(['a']);
+    expect(() => ircOptionsSchema.parse({ serverName: 'bad name' })).toThrow();
+  });
+});
