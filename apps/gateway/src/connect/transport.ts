@@ -22,11 +22,24 @@ export function tlsClientOptions(tls: ClientTls): { rejectUnauthorized: boolean;
  */
 export function openClientSocket(host: string, port: number, tls: ClientTls | undefined): Socket {
   if (!tls) return tcpConnect({ host, port });
-  return tlsConnect({
+  const socket = tlsConnect({
     host,
     port,
     // SNI carries names only; an IP address is checked against the certificate's IP entries.
     ...(isIP(host) === 0 && { servername: host }),
     ...tlsClientOptions(tls),
   });
+  // Ending a TLS socket during its handshake stalls it (no answer is read, no close comes),
+  // and piped input can end that early (`< /dev/null`): the end waits for the handshake.
+  const end = socket.end.bind(socket) as (...args: unknown[]) => Socket;
+  let secure = false;
+  socket.once('secureConnect', () => {
+    secure = true;
+  });
+  socket.end = ((...args: unknown[]) => {
+    if (secure) return end(...args);
+    socket.once('secureConnect', () => end(...args));
+    return socket;
+  }) as typeof socket.end;
+  return socket;
 }
