@@ -263,3 +263,38 @@ describe('chat between IRC clients and with the other protocols', () => {
     expect((await alice.expectCommand('PRIVMSG')).params[1]).toBe('next');
   });
 });
+
+describe('nick changes', () => {
+  it('moves a guest to a free nick, keeps its room, and refuses names in use or registered', async () => {
+    harness = await IrcHarness.start();
+    await harness.hub.addAccount(Name.fromText('owner'), 'pw');
+    const alice = await harness.guest('alice');
+    await harness.guest('bob');
+    const other = await outsider('other');
+    alice.send('NICK alicia');
+    const nick = await alice.expectCommand('NICK');
+    expect([nick.prefix, nick.params[0]]).toEqual(['alice!chat@switchboard', 'alicia']);
+    expect(await harness.activeTexts()).toEqual(['alicia', 'bob', 'other']);
+    await other.session.sendDirect([Name.fromText('alicia')], 'to the new nick');
+    expect((await alice.expectCommand('PRIVMSG')).params).toEqual(['alicia', 'to the new nick']);
+    other.session.broadcast('still in #main');
+    expect((await alice.expectCommand('PRIVMSG')).params).toEqual(['#main', 'still in #main']);
+
+    alice.send('NICK bob', 'NICK owner', 'NICK a.b');
+    expect((await alice.expectCommand('433')).params.slice(1)).toEqual(['bob', 'Nickname is already in use']);
+    expect((await alice.expectCommand('433')).params.slice(1)).toEqual(['owner', 'Nickname is registered']);
+    expect((await alice.expectCommand('432')).params[1]).toBe('a.b');
+    expect(await harness.activeTexts()).toEqual(['alicia', 'bob', 'other']);
+  });
+
+  it('keeps a registered user on the name it logged in with', async () => {
+    harness = await IrcHarness.start();
+    await harness.hub.addAccount(Name.fromText('pat'), 'pw');
+    const pat = harness.client();
+    pat.send('PASS pw', 'NICK pat', 'USER p 0 * :p');
+    await pat.expectCommand('366');
+    pat.send('NICK patrick');
+    expect((await pat.expectCommand('447')).params[1]).toBe('patrick');
+    expect(await harness.activeTexts()).toEqual(['pat']);
+  });
+});

@@ -2,6 +2,7 @@ import { join, mode, names, part, topic, who } from './irc-channels.ts';
 import { message } from './irc-chat.ts';
 import type { IrcMessage } from './irc-codec.ts';
 import type { IrcConnection } from './irc-connection.ts';
+import { changeNick } from './irc-nick-change.ts';
 import { capability, REGISTRATION_COMMANDS, runRegistration, sendMotd } from './irc-registration.ts';
 import { ERR, RPL } from './irc-replies.ts';
 
@@ -79,7 +80,7 @@ export function runCommand(connection: IrcConnection, msg: IrcMessage): Promise<
       connection.numeric(ERR.ALREADYREGISTERED, 'You may not reregister');
       return null;
     case 'NICK':
-      return nickChange(connection, params);
+      return changeNick(connection, params);
     case 'AUTHENTICATE':
       connection.numeric(ERR.SASLALREADY, 'You have already registered');
       return null;
@@ -92,21 +93,6 @@ function unknown(connection: IrcConnection, command: string): void {
   // A command word may be anything a client typed; keep the echo to one harmless word.
   const word = command.replace(/[^\x21-\x7e]/g, '?').slice(0, 32);
   connection.numeric(ERR.UNKNOWNCOMMAND, word, 'Unknown command');
-}
-
-/** A chat user's name is its identity in the core: it keeps it for the life of the connection. */
-function nickChange(connection: IrcConnection, params: readonly string[]): null {
-  const wanted = params[0];
-  if (wanted === undefined || wanted.length === 0)
-    connection.numeric(ERR.NONICKNAMEGIVEN, 'No nickname given');
-  else if (wanted !== connection.nick) {
-    connection.numeric(
-      ERR.NONICKCHANGE,
-      wanted,
-      'Nick changes are not supported: reconnect with the new nick',
-    );
-  }
-  return null;
 }
 
 async function isActive(connection: IrcConnection, nick: string): Promise<boolean> {
