@@ -1,6 +1,7 @@
 // The shipped load-balancer set-up, run for real without Docker: a private redis-server, three
 // gateways joined through it, and nginx running deploy/nginx.conf (addresses rewritten by
-// render-nginx-conf.mjs) in front of them; then cluster-lb-scenario.mjs through nginx. Everything
+// render-nginx-conf.mjs) in front of them; then cluster-lb-scenario.mjs and cluster-lb-lockout.mjs
+// through nginx (the gateways trust 127.0.0.1, nginx's address here, for PROXY headers). Everything
 // it starts is stopped and its temporary directory removed, also on failure or Ctrl-C.
 // Run through scripts/ci/cluster-lb-check.sh (which installs nginx when it is missing).
 import { execFileSync, spawnSync } from 'node:child_process';

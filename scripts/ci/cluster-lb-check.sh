@@ -2,7 +2,9 @@
 # CI: deploy/nginx.conf for real, without Docker. Installs nginx (with its stream module) and
 # redis-server from Debian when missing, then cluster-lb-check.mjs starts a private Redis, three
 # gateways joined through it and nginx with the shipped configuration in front, and runs seed
-# 002's scenario and cross-process messages through nginx. One summary line; non-zero on failure.
+# 002's scenario and cross-process messages through nginx, then the per-client login lockout
+# (PROXY protocol from nginx, clients on 127.0.0.2 and 127.0.0.3). One summary line; non-zero on
+# failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
