@@ -50,11 +50,13 @@ export function readProxyHeader(socket: Socket): Promise<ProxiedAddress | null> 
  */
 export function refuseProxyHeader(socket: Socket, onRefused: () => void): void {
   let held: Buffer | null = null;
-  // An own `emit` shadows the prototype's for the first data event only, then is removed.
-  const restore = () => {
-    Reflect.deleteProperty(socket, 'emit');
-  };
   const emit = socket.emit as (this: Socket, event: string | symbol, ...args: unknown[]) => boolean;
+  // An own `emit` shadows the prototype's until the first data event has been looked at; then
+  // the original is put back as the own property (assigned, not deleted: a delete would turn
+  // the socket into a slow dictionary-mode object for the rest of its life).
+  const restore = () => {
+    socket.emit = emit as typeof socket.emit;
+  };
   socket.emit = function guardedEmit(this: Socket, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'data' && Buffer.isBuffer(args[0])) {
       const chunk = held ? Buffer.concat([held, args[0]]) : args[0];
