@@ -44,7 +44,14 @@ export {
   isServiceUnavailable,
   SwitchboardError,
 } from './errors.ts';
-export { Hub, type HubOptions } from './hub/hub.ts';
+export type { ConnectionCursor, ConnectionInfo } from './hub/connection-list.ts';
+export {
+  type ClusterReach,
+  DEFAULT_SYSTEM_SENDER,
+  Hub,
+  type HubOptions,
+  type SystemTarget,
+} from './hub/hub.ts';
 export { HubStats, LATENCY_BUCKETS_MS } from './hub/hub-stats.ts';
 export { type ClaimResult, type IdentityKind, Session, type SessionSink } from './hub/session.ts';
 export { ConnectionLimiter } from './limits/connection-limiter.ts';

@@ -18,6 +18,20 @@ import type { Presence, SessionDirectory } from '../ports/presence.ts';
 import type { AccountStore, RoomStore } from '../ports/stores.ts';
 import { type JoinResult, Rooms } from '../rooms/rooms.ts';
 import { TimerWheel } from '../timers/timer-wheel.ts';
+import {
+  type AdminRequest,
+  type ConnectionsAnswer,
+  type DeliverAnswer,
+  type DisconnectAnswer,
+  parseAnswers,
+} from './admin-requests.ts';
+import { ClusterRequests } from './cluster-requests.ts';
+import {
+  type ConnectionCursor,
+  type ConnectionInfo,
+  localConnections,
+  mergeConnections,
+} from './connection-list.ts';
 import { HubStats } from './hub-stats.ts';
 import { type ClaimResult, Session, type SessionSink } from './session.ts';
 
@@ -34,9 +48,22 @@ export interface HubOptions {
   scrypt?: ScryptParams;
   throttle?: Partial<ThrottleOptions>;
   nodeId?: string;
+  /** The name system messages come from; no client may claim or register it. */
+  systemSender?: string;
+  /** How long an administrative request waits for the other nodes' answers. */
+  requestTimeoutMs?: number;
+}
+
+/** Where a system message goes: direct to names, or to a room (null: the main chat). */
+export type SystemTarget = { to: readonly Name[] } | { room: string | null };
+
+/** What a cluster-wide administrative call reached; `missing` nodes did not answer in time. */
+export interface ClusterReach {
+  missing: number;
 }
 
 const MAIN_CHAT = '';
+export const DEFAULT_SYSTEM_SENDER = 'switchboard';
 /** How long a remote claim token is remembered after this node last held the name. */
 const CLAIM_MEMORY_MS = 60_000;
 /** At most one outage warning per interval, however many identifications are refused. */
@@ -56,7 +83,11 @@ export class Hub {
   readonly rooms: Rooms;
   readonly sessions: SessionDirectory;
   readonly stats = new HubStats();
+  readonly systemSender: Name;
   readonly #bus: Bus;
+  readonly #requests: ClusterRequests;
+  /** Every open local session, identified or not, in admission order (for the admin listing). */
+  readonly #open = new Set<Session>();
   readonly #presence: Presence;
   readonly #connections: ConnectionLimiter;
   /** Identified local sessions by name key. */
@@ -86,6 +117,9 @@ export class Hub {
     this.sessions = options.sessions ?? new LocalSessionDirectory();
     this.#bus = options.bus ?? new LocalBus();
     this.#presence = options.presence ?? new LocalPresence();
+    this.systemSender = Name.fromText(options.systemSender ?? DEFAULT_SYSTEM_SENDER);
+    // Single-process for now: the bus carries no requests until the Redis bus codec knows them.
+    this.#requests = new ClusterRequests(null, this.nodeId, this.clock, options.requestTimeoutMs ?? 2_000);
     this.#connections = new ConnectionLimiter(
       this.limits.maxConnections,
       this.limits.maxConnectionsPerAddress,
@@ -105,7 +139,9 @@ export class Hub {
     }
     this.#sessionCounter += 1;
     this.stats.connectionOpened(protocol);
-    return new Session(this, `${this.#sessionCounter}`, protocol, address, sink);
+    const session = new Session(this, `${this.#sessionCounter}`, protocol, address, sink);
+    this.#open.add(session);
+    return session;
   }
 
   /** The input-rate limiter of one connection: messages and bytes, with the configured rates and bursts. */
@@ -135,8 +171,60 @@ export class Hub {
 
   // ---- accounts, as the admin API and CLI use them -------------------------------------------
 
+  /** False when the name has an account already, or is the reserved system sender. */
   async addAccount(name: Name, password: string): Promise<boolean> {
+    if (this.isReserved(name)) return false;
     return this.accounts.register(name, password);
+  }
+
+  /** The system sender's name: reserved, as if registered with a password nobody knows. */
+  isReserved(name: Name): boolean {
+    return name.key === this.systemSender.key;
+  }
+
+  // ---- the server API: system messages, disconnects, the connection listing -------------------
+
+  /**
+   * A message from the system sender, delivered by every protocol as from any other sender.
+   * Resolves the names it reached on every node that answered, sorted.
+   */
+  async sendSystem(target: SystemTarget, text: string): Promise<ClusterReach & { delivered: Name[] }> {
+    const request: AdminRequest = {
+      op: 'deliver',
+      sender: this.systemSender.key,
+      to: 'to' in target ? [...new Set(target.to.map((name) => name.key))] : null,
+      room: 'room' in target ? target.room : null,
+      text,
+      timestamp: this.clock.now(),
+    };
+    this.stats.messages += 1;
+    const names = new Set(this.#deliverSystem(request));
+    const { replies, missing } = await this.#requests.ask(JSON.stringify(request));
+    for (const answer of parseAnswers<DeliverAnswer>(replies))
+      for (const key of answer.names ?? []) names.add(key);
+    return { delivered: [...names].sort().map(Name.fromKey), missing };
+  }
+
+  /** Closes every connection of `name` on every node, each in its protocol's way. */
+  async disconnect(name: Name): Promise<ClusterReach & { closed: number }> {
+    const request: AdminRequest = { op: 'disconnect', name: name.key };
+    let closed = this.#disconnectLocal(name.key);
+    const { replies, missing } = await this.#requests.ask(JSON.stringify(request));
+    for (const answer of parseAnswers<DisconnectAnswer>(replies)) closed += Number(answer.closed) || 0;
+    return { closed, missing };
+  }
+
+  /** Up to `limit` open connections of the service after `cursor`, ordered by node then id. */
+  async connections(
+    cursor: ConnectionCursor | null,
+    limit: number,
+  ): Promise<ClusterReach & { connections: ConnectionInfo[] }> {
+    const request: AdminRequest = { op: 'connections', after: cursor, limit };
+    const pages = [localConnections(this.nodeId, this.#open, cursor, limit)];
+    const { replies, missing } = await this.#requests.ask(JSON.stringify(request));
+    for (const answer of parseAnswers<ConnectionsAnswer>(replies))
+      if (Array.isArray(answer.connections)) pages.push(answer.connections);
+    return { connections: mergeConnections(pages, limit), missing };
   }
 
   /** Changes a password; every opted-in binding of the name, on every node, is invalidated. */
@@ -165,6 +253,7 @@ export class Hub {
    * the account store cannot answer, so adapters can refuse an identification as an outage.
    */
   isRegistered(name: Name): Promise<boolean> {
+    if (this.isReserved(name)) return Promise.resolve(true);
     return this.#reach(this.accounts.exists(name));
   }
 
@@ -185,6 +274,8 @@ export class Hub {
   }
 
   async login(session: Session, name: Name, password: string): Promise<LoginResult> {
+    // Even if an account of that name exists (made before it was reserved): nobody acts as it.
+    if (this.isReserved(name)) return 'wrong-password';
     const result = await this.#reach(this.accounts.authenticate(name, password, session.address));
     if (result !== 'ok' || session.closed) return result;
     this.#bindRegistered(session, name);
@@ -192,6 +283,7 @@ export class Hub {
   }
 
   async register(session: Session, name: Name, password: string): Promise<boolean> {
+    if (this.isReserved(name)) return false;
     const created = await this.#reach(this.accounts.register(name, password));
     if (created && !session.closed) this.#bindRegistered(session, name);
     return created;
@@ -298,6 +390,7 @@ export class Hub {
     if (session.closed) return;
     this.unbind(session);
     session.closed = true;
+    this.#open.delete(session);
     this.#connections.release(session.address);
     this.stats.connectionClosed(session.protocol);
   }
@@ -344,6 +437,57 @@ export class Hub {
       this.unbind(holder);
       this.#safely(() => holder.sink.invalidated?.());
     }
+  }
+
+  /** Delivers a system message to this node's recipients; returns their name keys. */
+  #deliverSystem(request: Extract<AdminRequest, { op: 'deliver' }>): Set<string> {
+    const direct = request.to !== null;
+    const message = new ChatMessage(Name.fromKey(request.sender), request.text, request.timestamp, direct);
+    const reached = new Set<string>();
+    if (request.to !== null) {
+      for (const key of new Set(request.to)) {
+        const holders = key === request.sender ? undefined : this.#byName.get(key);
+        if (!holders) continue;
+        this.#deliverAll(holders, message, null);
+        reached.add(key);
+      }
+      return reached;
+    }
+    const members = this.#byRoom.get(request.room ?? MAIN_CHAT);
+    if (!members) return reached;
+    this.#deliverAll(members, message, request.sender);
+    for (const member of members) if (member.name) reached.add(member.name.key);
+    reached.delete(request.sender);
+    return reached;
+  }
+
+  /** Unbinds and closes every local connection of a name; returns how many. */
+  #disconnectLocal(nameKey: string): number {
+    const holders = this.#byName.get(nameKey);
+    if (!holders) return 0;
+    const closing = [...holders];
+    for (const holder of closing) {
+      this.unbind(holder);
+      this.#safely(() => (holder.sink.disconnected ? holder.sink.disconnected() : holder.sink.replaced()));
+    }
+    return closing.length;
+  }
+
+  /** Answers another node's administrative request; a malformed one gets an empty answer. */
+  #answer(from: string, id: number, body: string): void {
+    let answer: DeliverAnswer | DisconnectAnswer | ConnectionsAnswer | Record<string, never> = {};
+    try {
+      const request = JSON.parse(body) as AdminRequest;
+      if (request.op === 'deliver') answer = { names: [...this.#deliverSystem(request)] };
+      else if (request.op === 'disconnect') answer = { closed: this.#disconnectLocal(request.name) };
+      else if (request.op === 'connections')
+        answer = {
+          connections: localConnections(this.nodeId, this.#open, request.after, Number(request.limit) || 0),
+        };
+    } catch (error) {
+      this.logger.warn({ err: error, from }, 'an administrative request from another node failed');
+    }
+    this.#requests.answer(from, id, JSON.stringify(answer));
   }
 
   /** Adds an identified session to its room's members; a private room's first one here is announced. */

@@ -17,6 +17,12 @@ export interface SessionSink {
    * binding.
    */
   invalidated?(): void;
+  /**
+   * Opt-in: an administrator disconnected this connection's name. The session is already unbound
+   * when this is called; tell the client in the protocol's way, then close. Sinks without it
+   * are closed as if replaced.
+   */
+  disconnected?(): void;
 }
 
 export type IdentityKind = 'guest' | 'registered';
@@ -41,6 +47,8 @@ export class Session {
   /** Fencing token of this session's guest claim (0 for registered bindings). */
   claimToken = 0;
   closed = false;
+  /** When the hub admitted the connection (ms since the epoch, on the hub's clock). */
+  readonly connectedAt: number;
   readonly #hub: Hub;
 
   constructor(hub: Hub, id: string, protocol: string, address: string, sink: SessionSink) {
@@ -49,6 +57,7 @@ export class Session {
     this.protocol = protocol;
     this.address = address;
     this.sink = sink;
+    this.connectedAt = hub.clock.now();
   }
 
   get identified(): boolean {
