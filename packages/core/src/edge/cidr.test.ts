@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CidrError, CidrSet, parseCidr } from './cidr.ts';
 
@@ -37,5 +38,22 @@ describe('CidrSet', () => {
       expect(() => parseCidr(bad)).toThrow(CidrError);
     }
     expect(() => new CidrSet(['10.0.0.0/8', 'nope'])).toThrow(/"nope"/);
+  });
+});
+
+describe('CidrSet, properties', () => {
+  const octets = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
+  it('an IPv4 range holds exactly the addresses whose first prefix bits match, mapped or not', () => {
+    fc.assert(
+      fc.property(octets, octets, fc.integer({ min: 0, max: 32 }), (network, probe, prefix) => {
+        const toInt = (o: number[]) => ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
+        const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+        const expected = (toInt(network) & mask) >>> 0 === (toInt(probe) & mask) >>> 0;
+        const set = new CidrSet([`${network.join('.')}/${prefix}`]);
+        expect(set.contains(probe.join('.'))).toBe(expected);
+        expect(set.contains(`::ffff:${probe.join('.')}`)).toBe(expected);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CidrSet } from './cidr.ts';
 import { forwardedClientAddress } from './forwarded.ts';
@@ -43,5 +45,31 @@ describe('forwardedClientAddress', () => {
       '1.2.3.4',
     );
     expect(forwardedClientAddress('::ffff:8.8.8.8', {}, trusted)).toBe('8.8.8.8');
+  });
+});
+
+describe('forwardedClientAddress, properties', () => {
+  it('any header text gives the peer or an IP address, never a throw or an untrusted-peer override', () => {
+    const headerText = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc
+        .array(
+          fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('unknown', '_x', '', '[::1]:80', '"1.2.3.4:5"')),
+        )
+        .map((hops) => hops.join(', ')),
+    );
+    fc.assert(
+      fc.property(headerText, headerText, fc.boolean(), (xff, forwarded, fromTrusted) => {
+        const peer = fromTrusted ? '10.0.0.1' : '203.0.113.1';
+        const client = forwardedClientAddress(
+          peer,
+          { 'x-forwarded-for': xff, forwarded: `for=${forwarded}` },
+          trusted,
+        );
+        if (!fromTrusted) expect(client).toBe(peer);
+        expect(isIP(client)).not.toBe(0);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
