@@ -119,7 +119,7 @@ export function tcpRoomsFuzzer(room: HostileRoom): ProtocolFuzzer {
           const count = context.random.int(200, 3000);
           const flood = Buffer.alloc(count, 0x0a);
           for (let i = 0; i < count; i += 7) flood[i] = 0x0d;
-          await connection.send(flood, count - Math.floor(count / 7), 'newline flood');
+          await connection.send(flood, count - Math.ceil(count / 7), 'newline flood');
         },
       ],
       [
