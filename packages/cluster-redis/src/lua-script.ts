@@ -10,10 +10,17 @@ export type ScriptArg = string | Buffer | number;
 export class LuaScript {
   readonly #source: string;
   readonly #sha: string;
+  readonly #ordered: boolean;
 
-  constructor(source: string) {
+  /**
+   * `ordered`: always EVAL, never EVALSHA. A run that meets NOSCRIPT is sent again later, after
+   * runs issued meanwhile: for a script whose runs must execute in the order they were issued
+   * (numbered presence changes), that retry would let a later run overtake an earlier one.
+   */
+  constructor(source: string, { ordered = false }: { ordered?: boolean } = {}) {
     this.#source = source;
     this.#sha = createHash('sha1').update(source).digest('hex');
+    this.#ordered = ordered;
   }
 
   async run(
@@ -21,6 +28,7 @@ export class LuaScript {
     keys: readonly ScriptArg[],
     args: readonly ScriptArg[] = [],
   ): Promise<unknown> {
+    if (this.#ordered) return redis.callBuffer('EVAL', [this.#source, keys.length, ...keys, ...args]);
     try {
       return await redis.callBuffer('EVALSHA', [this.#sha, keys.length, ...keys, ...args]);
     } catch (error) {

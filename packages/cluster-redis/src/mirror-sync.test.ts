@@ -99,6 +99,32 @@ describe('presence mirror on Redis', () => {
     expect(nodeB.cluster.stats.mirrorReloads.gap).toBe(gapsBefore + 1);
   });
 
+  it('applies presence changes in the order they were made, even on a Redis whose script cache is empty', async () => {
+    // A fresh Redis: the first runs of the presence script meet NOSCRIPT. A run retried after
+    // that must not be overtaken by a later one (the bench lost names to exactly that).
+    const fresh = await RedisServer.start();
+    try {
+      fixture = redisClusterFixture(fresh, { heartbeatMs: 100, nodeTtlMs: 1_000 });
+      const { node: nodeA } = await startHub('a');
+      const { node: nodeB } = await startHub('b');
+      const presence = nodeA.cluster.presence;
+      presence.add('x1', 1);
+      // Holds a's connection for 200 ms, so x2's answer comes long after x1's.
+      void nodeA.connections.redis.blpop(`${fixture.keyPrefix}nothing`, 0.2).catch(() => {});
+      presence.add('x2', 2);
+      await sleep(50); // x1's NOSCRIPT answer is back, x2's is not
+      presence.add('x3', 3);
+      await eventually(() => {
+        for (const name of ['x1', 'x2', 'x3']) expect(nodeB.cluster.sync.mirror.holds(name)).toBe(true);
+      }, 3_000);
+      expect(nodeB.cluster.stats.staleEvents).toBe(0);
+    } finally {
+      await fixture.close();
+      fixture = undefined as unknown as typeof fixture;
+      await fresh.kill();
+    }
+  });
+
   it('counts bad input, logs it once per interval, and keeps working', async () => {
     const warnings: string[] = [];
     fixture = redisClusterFixture(server, { heartbeatMs: 100, nodeTtlMs: 1_000 }, recordingLogger(warnings));

@@ -55,7 +55,8 @@ return { redis.call('EXISTS', KEYS[1]), redis.call('GET', KEYS[2]) or '0',
  * 6 remove room), field, value, seq,
  * channel, frame, publish command (PUBLISH, or SPUBLISH on a Redis Cluster).
  */
-export const presenceChange = new LuaScript(`
+export const presenceChange = new LuaScript(
+  `
 local op = ARGV[1]
 if op == '1' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 elseif op == '2' then redis.call('HDEL', KEYS[1], ARGV[2])
@@ -67,7 +68,9 @@ end
 redis.call('SET', KEYS[3], ARGV[4])
 redis.call(ARGV[7], ARGV[5], ARGV[6])
 return 1
-`);
+`,
+  { ordered: true },
+);
 
 /** Deletes the heartbeats' dead: the cleanup of `ALIVE_NODES` on its own. KEYS[1] = nodes set. */
 export const reapNodes = new LuaScript(`${ALIVE_NODES}
