@@ -7,6 +7,7 @@ export const jsonWsErrors = {
   binaryFrame: 'binary frames are not supported; send JSON text frames',
   emptyRecievers: 'recievers is empty; leave it out to send to everyone',
   shuttingDown: 'server shutting down',
+  disconnected: 'disconnected by an administrator',
   internal: 'internal server error',
   unavailable: errorMessage('SERVICE_UNAVAILABLE'),
 } as const;

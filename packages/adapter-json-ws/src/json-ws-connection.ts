@@ -33,6 +33,8 @@ export const PROTOCOL = 'json-ws';
 /** Close codes of SPEC §2 (4000–4999 is the range RFC 6455 leaves to applications). */
 export const closeCodes = {
   replaced: 4001,
+  /** An administrator disconnected the name (the server API). */
+  disconnected: 4003,
   helloTimeout: 4408,
   idle: 4410,
   goingAway: 1001,
@@ -108,6 +110,12 @@ export class JsonWsConnection implements SessionSink {
   replaced(): void {
     this.#send(encodeErrorFrame(errorMessage('REPLACED')));
     this.#close(closeCodes.replaced, 'replaced');
+  }
+
+  /** An administrator disconnected this name (the hub has unbound it): say so, then close. */
+  disconnected(): void {
+    this.#send(encodeErrorFrame(jsonWsErrors.disconnected));
+    this.#close(closeCodes.disconnected, jsonWsErrors.disconnected);
   }
 
   /** Graceful shutdown: say so, then close with 1001. */

@@ -115,6 +115,14 @@ export class RsUsConnection implements SessionSink {
     if (!this.#closing) this.#write(wordFrame('invalidated', this.#trailing));
   }
 
+  /**
+   * An administrator disconnected this name: `invalidated` (the seed's word for a binding
+   * revoked from outside; the hub has unbound it already), then close as after `timeout`.
+   */
+  disconnected(): void {
+    this.#finish('invalidated');
+  }
+
   replaced(): void {
     // Only guest names are replaced and rs-us binds registered names only; close if it happens.
     this.#finish(null);

@@ -115,6 +115,11 @@ export class SessionsConnection implements SessionSink {
     this.#close(closeCodes.replaced, 'replaced');
   }
 
+  /** An administrator disconnected this client id: close with 4003 and the reason. */
+  disconnected(): void {
+    this.#close(closeCodes.disconnected, jsonWsErrors.disconnected);
+  }
+
   shutdown(): void {
     this.#close(closeCodes.goingAway, 'server shutting down');
   }

@@ -107,6 +107,11 @@ export class SohConnection implements SessionSink {
     this.drop();
   }
 
+  /** An administrator disconnected this name; SOH has no word for it: deliveries flushed, closed. */
+  disconnected(): void {
+    this.shutdown();
+  }
+
   /** Graceful close: pending deliveries are flushed, then the stream ends. */
   shutdown(): void {
     this.#finish();

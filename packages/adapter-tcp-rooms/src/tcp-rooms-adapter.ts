@@ -58,6 +58,7 @@ async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promi
     const session = hub.open(PROTOCOL, clientAddress, {
       deliver: (message) => connection?.deliver(message),
       replaced: () => connection?.replaced(),
+      disconnected: () => connection?.disconnected(),
     });
     if (!session) {
       refuse(socket, refused);

@@ -133,6 +133,11 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
     this.#end();
   }
 
+  /** An administrator disconnected this user: say so, then close. */
+  disconnected(): void {
+    this.hangUp(replies.disconnected);
+  }
+
   // ---- LineHandler (from the splitter, one line per feed) ---------------------------------------
 
   line(text: string): void {

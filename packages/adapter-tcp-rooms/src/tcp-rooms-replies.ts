@@ -25,6 +25,7 @@ export const replies = {
   badRoomName: 'A room name is 1 to 64 bytes without spaces or control characters.',
   bye: 'Bye.',
   shuttingDown: 'Server is shutting down.',
+  disconnected: 'Disconnected by an administrator.',
   tooManyConnections: 'Too many connections.',
   serverError: 'Server error. Please try again later.',
   serviceUnavailable: 'Service temporarily unavailable. Please try again later.',
