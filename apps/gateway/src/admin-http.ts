@@ -1,7 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { checkTextName, type Hub, Name } from '@switchboard/core';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { type Hub, type Logger, silentLogger } from '@switchboard/core';
+import Fastify, { type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
+import { accountRoutes } from './admin/account-routes.ts';
+import { type AdminRoute, defineRoute, registerRoute } from './admin/admin-route.ts';
+import { health } from './admin/admin-schemas.ts';
+import { openApiDocument } from './admin/openapi.ts';
+import { serverApiRoutes } from './admin/server-api.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 export interface AdminOptions {
@@ -10,12 +14,14 @@ export interface AdminOptions {
   token: string | undefined;
   /** True once every adapter listens and the store answers. */
   ready: () => Promise<boolean>;
+  /** Where failures of the admin server itself are logged (a 500 is a bug, and says so here). */
+  logger?: Logger;
+  /** Told of every route fastify registers (tests check the OpenAPI document lists them all). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
-const credentials = z.strictObject({ name: z.string(), password: z.string().min(1).max(1024) });
-const newPassword = z.strictObject({ password: z.string().min(1).max(1024) });
-
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const API_VERSION = '1.0.0';
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const expected = Buffer.from(`Bearer ${token}`);
@@ -23,73 +29,84 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+function healthRoutes(options: AdminOptions): AdminRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/healthz',
+      summary: 'Liveness: the process answers',
+      protected: false,
+      responses: { 200: { description: 'Alive', schema: health } },
+      handle: async () => ({ status: 200, body: { status: 'ok' } }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/readyz',
+      summary: 'Readiness: every adapter listens and the store answers',
+      protected: false,
+      responses: {
+        200: { description: 'Ready', schema: health },
+        503: { description: 'Not ready yet, or the store is unreachable', schema: health },
+      },
+      async handle() {
+        const ready = await options.ready();
+        return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not ready' } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/metrics',
+      summary: 'Prometheus metrics',
+      protected: false,
+      responses: { 200: { description: 'Prometheus text format', contentType: options.metrics.contentType } },
+      handle: async () => ({ status: 200, body: options.metrics.render() }),
+    }),
+  ];
+}
+
 /**
- * The admin server: health, readiness, Prometheus metrics and the admin API (accounts, sessions,
- * rooms, presence). The API needs the bearer token when one is set; without one it answers only
- * loopback clients. Request bodies (passwords) are never logged: fastify's logger is off.
+ * The admin server: health, readiness, Prometheus metrics, the admin API (accounts, sessions,
+ * rooms, presence) and the server API (system messages, disconnects, connections), described by
+ * an OpenAPI document built from the same schemas that check every request. `/admin/*` needs the
+ * bearer token when one is set; without one it answers only loopback clients. Request bodies
+ * (passwords) are never logged: fastify's logger is off.
  */
 export function createAdminServer(options: AdminOptions): FastifyInstance {
-  const { hub, metrics, token } = options;
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  const { hub, token } = options;
+  const logger = options.logger ?? silentLogger;
+  // A name in a path is up to 256 bytes, percent-encoded up to 3 characters each.
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, routerOptions: { maxParamLength: 1024 } });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const ready = await options.ready();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  // Refusals keep the API's `{"error": ...}` shape; only a bug is a 500, and it is logged.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) logger.error({ err: error, url: request.url }, 'admin request failed');
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(metrics.render()));
-
-  app.register(
-    async (api) => {
-      api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        const allowed = token ? tokenMatches(request.headers.authorization, token) : LOOPBACK.has(request.ip);
-        if (!allowed) return reply.code(401).send({ error: 'unauthorized' });
-      });
-
-      const nameFrom = (raw: string, reply: FastifyReply): Name | null => {
-        const problem = checkTextName(raw);
-        if (problem) {
-          reply.code(400).send({ error: `invalid name: ${problem}` });
-          return null;
-        }
-        return Name.fromText(raw);
-      };
-
-      api.get('/accounts', async () => ({
-        accounts: (await hub.accounts.list()).map((key) => Name.fromKey(key).text),
-      }));
-      api.post('/accounts', async (request, reply) => {
-        const body = credentials.safeParse(request.body);
-        if (!body.success)
-          return reply.code(400).send({ error: 'expected {"name": string, "password": string}' });
-        const name = nameFrom(body.data.name, reply);
-        if (!name) return reply;
-        const created = await hub.addAccount(name, body.data.password);
-        return reply
-          .code(created ? 201 : 409)
-          .send(created ? { name: name.text } : { error: 'account exists' });
-      });
-      api.put<{ Params: { name: string } }>('/accounts/:name/password', async (request, reply) => {
-        const body = newPassword.safeParse(request.body);
-        if (!body.success) return reply.code(400).send({ error: 'expected {"password": string}' });
-        const name = nameFrom(request.params.name, reply);
-        if (!name) return reply;
-        const changed = await hub.changePassword(name, body.data.password);
-        return reply.code(changed ? 204 : 404).send(changed ? undefined : { error: 'no such account' });
-      });
-      api.delete<{ Params: { name: string } }>('/accounts/:name', async (request, reply) => {
-        const name = nameFrom(request.params.name, reply);
-        if (!name) return reply;
-        const deleted = await hub.deleteAccount(name);
-        return reply.code(deleted ? 204 : 404).send(deleted ? undefined : { error: 'no such account' });
-      });
-      api.get('/sessions', async () => ({
-        sessions: (await hub.sessions.list()).map(([clientId, sessionId]) => ({ clientId, sessionId })),
-      }));
-      api.get('/rooms', async () => ({ rooms: await hub.rooms.list() }));
-      api.get('/presence', async () => ({ active: (await hub.activeNames()).map((name) => name.text) }));
-    },
-    { prefix: '/admin' },
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
+
+  const open = healthRoutes(options);
+  const openApi: AdminRoute = defineRoute({
+    method: 'GET',
+    url: '/admin/openapi.json',
+    summary: 'This document',
+    protected: true,
+    responses: { 200: { description: 'The OpenAPI 3.1 document of the admin server' } },
+    handle: async () => ({ status: 200, body: document }),
+  });
+  const guarded = [...accountRoutes(hub), ...serverApiRoutes(hub), openApi];
+  const document = openApiDocument([...open, ...guarded], API_VERSION);
+
+  for (const route of open) registerRoute(app, route);
+  app.register(async (api) => {
+    api.addHook('onRequest', async (request, reply) => {
+      const allowed = token ? tokenMatches(request.headers.authorization, token) : LOOPBACK.has(request.ip);
+      if (!allowed) return reply.code(401).send({ error: 'unauthorized' });
+    });
+    for (const route of guarded) registerRoute(api, route);
+  });
   return app;
 }

@@ -158,6 +158,58 @@ export function buildProgram(): Command {
     (options: Record<string, string | undefined>) => runUser('list')(undefined, options),
   );
 
+  // The server API: say, kick, who (server-api-command.ts), through a running gateway only.
+  const apiOptions = (command: Command) =>
+    command
+      .option('--admin-url <url>', 'admin API of a running gateway', 'http://127.0.0.1:8081')
+      .option('--admin-token <token>', 'admin API token (or SWITCHBOARD_ADMIN_TOKEN)');
+  const api = async (options: Record<string, unknown>) => ({
+    commands: await import('./server-api-command.ts'),
+    settings: {
+      adminUrl: String(options.adminUrl ?? 'http://127.0.0.1:8081'),
+      adminToken: (options.adminToken as string | undefined) ?? process.env.SWITCHBOARD_ADMIN_TOKEN,
+      out: process.stdout,
+      err: process.stderr,
+    },
+  });
+  apiOptions(
+    program
+      .command('say')
+      .description(
+        'send a message from the system sender: to --to NAME (repeatable), --room ROOM, or everyone',
+      )
+      .argument('<text...>')
+      .option(
+        '--to <name>',
+        'a recipient (repeat for more)',
+        (name: string, names: string[]) => [...names, name],
+        [],
+      )
+      .option('--room <room>', 'a private room instead of the main chat'),
+  ).action(async (text: string[], options: Record<string, unknown>) => {
+    const { commands, settings } = await api(options);
+    process.exitCode = await commands.runSay(
+      text.join(' '),
+      { to: options.to as string[], room: options.room as string | undefined },
+      settings,
+    );
+  });
+  apiOptions(
+    program
+      .command('kick')
+      .description('disconnect every connection of NAME, on every gateway')
+      .argument('<name>'),
+  ).action(async (name: string, options: Record<string, unknown>) => {
+    const { commands, settings } = await api(options);
+    process.exitCode = await commands.runKick(name, settings);
+  });
+  apiOptions(program.command('who').description('list every open connection of the service')).action(
+    async (options: Record<string, unknown>) => {
+      const { commands, settings } = await api(options);
+      process.exitCode = await commands.runWho(settings);
+    },
+  );
+
   program
     .command('connect')
     .description(

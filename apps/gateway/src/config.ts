@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import {
   CidrError,
+  checkTextName,
   DEFAULT_PREAMBLE_TIMEOUT_MS,
+  DEFAULT_SYSTEM_SENDER,
   defaultLimits,
   defaultThrottleOptions,
   descriptorSoftLimit,
@@ -75,6 +77,14 @@ export const configSchema = z.strictObject({
     })
     .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), 'needs both cert and key')
     .prefault({}),
+  /** The sender of messages from the server API; reserved: no client may claim or register it. */
+  systemSender: z
+    .string()
+    .refine(
+      (name) => checkTextName(name) === null,
+      'not a name: 1 to 256 bytes of UTF-8, no control characters',
+    )
+    .default(DEFAULT_SYSTEM_SENDER),
   /** How long a connection has for its PROXY header, and then for its TLS handshake. */
   preambleTimeoutMs: positiveInt.default(DEFAULT_PREAMBLE_TIMEOUT_MS),
   admin: z

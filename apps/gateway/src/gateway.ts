@@ -40,6 +40,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     limits: config.limits,
     throttle: config.throttle,
     scrypt: { cost: config.scryptCost, blockSize: 8, parallelization: 1 },
+    systemSender: config.systemSender,
   });
 
   const running = new Map<string, RunningAdapter>();
@@ -71,7 +72,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     backend.publishFailures,
     backend.clusterMetrics,
   );
-  const admin = createAdminServer({ hub, metrics, token: config.admin.token, ready: backend.ready });
+  const admin = createAdminServer({
+    hub,
+    metrics,
+    token: config.admin.token,
+    ready: backend.ready,
+    logger: logger.child({ component: 'admin' }),
+  });
   try {
     await admin.listen({ host: config.admin.host, port: config.admin.port });
   } catch (error) {

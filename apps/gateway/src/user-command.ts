@@ -78,6 +78,11 @@ async function viaAdminApi(action: UserAction, name: string, password: string, o
   }
   if (response.status === 401)
     return { code: 1, message: 'the admin API refused the request (set --admin-token)' };
+  if (response.status === 422) {
+    // Refused for a reason of its own (the reserved system sender): say it as the server did.
+    const { error } = (await response.json()) as { error?: string };
+    return { code: 1, message: `switchboard user ${action}: ${error ?? 'refused'}` };
+  }
   if (action === 'list' && response.ok) {
     const { accounts } = (await response.json()) as { accounts: string[] };
     return { code: 0, message: accounts.join('\n') };

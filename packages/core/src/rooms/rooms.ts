@@ -37,6 +37,10 @@ export class Rooms {
     return (await verifyPassword(password, record.passwordHash)) ? 'ok' : 'wrong-password';
   }
 
+  async exists(room: string): Promise<boolean> {
+    return (await this.#store.get(room)) !== undefined;
+  }
+
   async list(): Promise<string[]> {
     return (await this.#store.list()).map((record) => record.name).sort();
   }
