@@ -67,7 +67,7 @@ export {
   type NameProblem,
   sortNames,
 } from './names/name.ts';
-export type { Bus, BusEvent } from './ports/bus.ts';
+export type { AdminChannel, AdminEvent, Bus, BusEvent } from './ports/bus.ts';
 export type { CancelTimer, Clock } from './ports/clock.ts';
 export { type Logger, silentLogger } from './ports/logger.ts';
 export type { Presence, SessionDirectory } from './ports/presence.ts';

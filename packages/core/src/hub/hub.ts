@@ -118,8 +118,13 @@ export class Hub {
     this.#bus = options.bus ?? new LocalBus();
     this.#presence = options.presence ?? new LocalPresence();
     this.systemSender = Name.fromText(options.systemSender ?? DEFAULT_SYSTEM_SENDER);
-    // Single-process for now: the bus carries no requests until the Redis bus codec knows them.
-    this.#requests = new ClusterRequests(null, this.nodeId, this.clock, options.requestTimeoutMs ?? 2_000);
+    this.#requests = new ClusterRequests(
+      this.#bus.admin ?? null,
+      this.nodeId,
+      this.clock,
+      options.requestTimeoutMs ?? 2_000,
+      (body, from) => this.#answer(body, from),
+    );
     this.#connections = new ConnectionLimiter(
       this.limits.maxConnections,
       this.limits.maxConnectionsPerAddress,
@@ -474,20 +479,20 @@ export class Hub {
   }
 
   /** Answers another node's administrative request; a malformed one gets an empty answer. */
-  #answer(from: string, id: number, body: string): void {
+  #answer(body: string, from: string): string {
     let answer: DeliverAnswer | DisconnectAnswer | ConnectionsAnswer | Record<string, never> = {};
     try {
       const request = JSON.parse(body) as AdminRequest;
       if (request.op === 'deliver') answer = { names: [...this.#deliverSystem(request)] };
       else if (request.op === 'disconnect') answer = { closed: this.#disconnectLocal(request.name) };
-      else if (request.op === 'connections')
-        answer = {
-          connections: localConnections(this.nodeId, this.#open, request.after, Number(request.limit) || 0),
-        };
+      else if (request.op === 'connections') {
+        const limit = Number(request.limit) || 0;
+        answer = { connections: localConnections(this.nodeId, this.#open, request.after, limit) };
+      }
     } catch (error) {
       this.logger.warn({ err: error, from }, 'an administrative request from another node failed');
     }
-    this.#requests.answer(from, id, JSON.stringify(answer));
+    return JSON.stringify(answer);
   }
 
   /** Adds an identified session to its room's members; a private room's first one here is announced. */

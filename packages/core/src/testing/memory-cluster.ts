@@ -1,4 +1,4 @@
-import type { Bus, BusEvent } from '../ports/bus.ts';
+import type { AdminChannel, AdminEvent, Bus, BusEvent } from '../ports/bus.ts';
 import type { Presence, SessionDirectory } from '../ports/presence.ts';
 
 /**
@@ -18,12 +18,15 @@ export class MemoryCluster {
   /** Private rooms with members, per node. */
   readonly #rooms = new Map<string, Set<string>>();
   readonly #buses = new Map<string, MemoryBus>();
+  readonly #admins = new Map<string, MemoryAdminChannel>();
   readonly #presence = new Map<string, Map<string, number>>();
   readonly #sessions = new Map<string, { node: string; sessionId: string }>();
   #claims = 0;
 
   node(nodeId: string): { bus: Bus; presence: Presence; sessions: SessionDirectory } {
-    const bus = new MemoryBus(this, nodeId);
+    const admin = new MemoryAdminChannel(this, nodeId);
+    this.#admins.set(nodeId, admin);
+    const bus = new MemoryBus(this, nodeId, admin);
     this.#buses.set(nodeId, bus);
     this.#presence.set(nodeId, new Map());
     return { bus, presence: new MemoryPresence(this, nodeId), sessions: new MemoryDirectory(this, nodeId) };
@@ -32,6 +35,7 @@ export class MemoryCluster {
   /** Forgets a node as if its heartbeats expired (a `kill -9`). */
   forget(nodeId: string): void {
     this.#buses.delete(nodeId);
+    this.#admins.delete(nodeId);
     this.#presence.delete(nodeId);
     this.#rooms.delete(nodeId);
     for (const [clientId, entry] of this.#sessions)
@@ -57,6 +61,20 @@ export class MemoryCluster {
       }
       bus.receive(structuredClone(event));
     }
+  }
+
+  /** @internal Requests to every other node, replies to the one they answer. */
+  sendAdmin(from: string, event: AdminEvent): void {
+    if (this.failing) return;
+    for (const [nodeId, channel] of this.#admins) {
+      if (nodeId === from || (event.kind === 'reply' && nodeId !== event.to)) continue;
+      channel.receive(structuredClone(event));
+    }
+  }
+
+  /** @internal */
+  peersOf(nodeId: string): string[] {
+    return [...this.#admins.keys()].filter((id) => id !== nodeId);
   }
 
   /** @internal */
@@ -115,17 +133,47 @@ export class MemoryCluster {
   }
 }
 
+class MemoryAdminChannel implements AdminChannel {
+  readonly #cluster: MemoryCluster;
+  readonly #nodeId: string;
+  #handler: ((event: AdminEvent) => void) | null = null;
+
+  constructor(cluster: MemoryCluster, nodeId: string) {
+    this.#cluster = cluster;
+    this.#nodeId = nodeId;
+  }
+
+  publish(event: AdminEvent): void {
+    this.#cluster.sendAdmin(this.#nodeId, event);
+  }
+
+  onEvent(handler: (event: AdminEvent) => void): void {
+    this.#handler = handler;
+  }
+
+  peers(): readonly string[] {
+    return this.#cluster.peersOf(this.#nodeId);
+  }
+
+  /** Asynchronously, as a network would. */
+  receive(event: AdminEvent): void {
+    setImmediate(() => this.#handler?.(event));
+  }
+}
+
 class MemoryBus implements Bus {
   readonly clustered = true;
+  readonly admin: AdminChannel;
   readonly #cluster: MemoryCluster;
   readonly #nodeId: string;
   #handler: ((event: BusEvent) => void) | null = null;
   #queue: BusEvent[] = [];
   #scheduled = false;
 
-  constructor(cluster: MemoryCluster, nodeId: string) {
+  constructor(cluster: MemoryCluster, nodeId: string, admin: AdminChannel) {
     this.#cluster = cluster;
     this.#nodeId = nodeId;
+    this.admin = admin;
   }
 
   publish(event: BusEvent): void {
