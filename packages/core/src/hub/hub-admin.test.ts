@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../messages/chat-message.ts';
 import { Name } from '../names/name.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
+import { MemoryCluster } from '../testing/memory-cluster.ts';
 import { createTestHub } from '../testing/test-hub.ts';
 import type { Hub } from './hub.ts';
 import type { SessionSink } from './session.ts';
@@ -174,5 +175,72 @@ describe('the connection listing', () => {
       'json-ws',
       'sessions',
     ]);
+  });
+});
+
+describe('across the cluster (MemoryCluster)', () => {
+  const hubs: Hub[] = [];
+  afterEach(() => {
+    for (const each of hubs.splice(0)) each.close();
+  });
+
+  function nodes(cluster: MemoryCluster, ...ids: string[]): Hub[] {
+    for (const id of ids)
+      hubs.push(createTestHub({ nodeId: id, requestTimeoutMs: 200, ...cluster.node(id) }));
+    return hubs;
+  }
+
+  async function guestOn(node: Hub, text: string) {
+    const sink = new RecordingSink();
+    const session = node.open('test', '10.0.0.1', sink)!;
+    expect(await session.claimGuest(name(text))).toBe('ok');
+    return { sink, session };
+  }
+
+  it('system messages, disconnects and the listing reach every node; the answers add up', async () => {
+    const cluster = new MemoryCluster();
+    const [a, b, c] = nodes(cluster, 'node-a', 'node-b', 'node-c');
+    const ann = await guestOn(a!, 'ann');
+    const bob = await guestOn(b!, 'bob');
+    const cat = await guestOn(c!, 'cat');
+    const toAll = await a!.sendSystem({ room: null }, 'everyone');
+    expect(toAll.delivered.map((each) => each.text)).toEqual(['ann', 'bob', 'cat']);
+    expect(toAll.missing).toBe(0);
+    const direct = await c!.sendSystem({ to: [name('bob'), name('ghost')] }, 'psst');
+    expect(direct.delivered.map((each) => each.text)).toEqual(['bob']);
+    expect(ann.sink.lines).toEqual(['switchboard: everyone']);
+    expect(bob.sink.lines).toEqual(['switchboard: everyone', 'switchboard [direct]: psst']);
+    expect(cat.sink.lines).toEqual(['switchboard: everyone']);
+
+    const all = await b!.connections(null, 10);
+    expect(all.connections.map((each) => [each.node, each.name])).toEqual([
+      ['node-a', 'ann'],
+      ['node-b', 'bob'],
+      ['node-c', 'cat'],
+    ]);
+    const first = await b!.connections(null, 2);
+    const last = first.connections.at(-1)!;
+    const rest = await b!.connections({ node: last.node, id: last.id }, 2);
+    expect(rest.connections.map((each) => each.name)).toEqual(['cat']);
+
+    expect(await a!.disconnect(name('cat'))).toEqual({ closed: 1, missing: 0 });
+    expect(cat.sink.disconnectedCalls).toBe(1);
+    expect(cat.session.name).toBeNull();
+  });
+
+  it('a peer that does not answer is waited for until the timeout, then counted as missing', async () => {
+    const cluster = new MemoryCluster();
+    const [a, b] = nodes(cluster, 'node-a', 'node-b');
+    await guestOn(a!, 'ann');
+    await guestOn(b!, 'bob');
+    cluster.failing = true;
+    const started = performance.now();
+    const listing = await a!.connections(null, 10);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect(listing).toMatchObject({ missing: 1, connections: [expect.objectContaining({ name: 'ann' })] });
+    cluster.failing = false;
+    cluster.forget('node-b');
+    // A forgotten node is no longer waited for.
+    expect((await a!.connections(null, 10)).missing).toBe(0);
   });
 });
