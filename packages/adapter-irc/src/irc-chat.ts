@@ -33,7 +33,12 @@ export function message(
     if (!quiet) connection.numeric(code, ...details);
     return null;
   };
-  const targets = (params[0] ?? '').split(',').filter((target) => target.length > 0);
+  const list = params[0] ?? '';
+  const targets = list.includes(',')
+    ? list.split(',').filter((target) => target.length > 0)
+    : list
+      ? [list]
+      : [];
   if (targets.length === 0) return fail(ERR.NORECIPIENT, `No recipient given (${command})`);
   const raw = params[1];
   if (raw === undefined || raw.length === 0) return fail(ERR.NOTEXTTOSEND, 'No text to send');

@@ -68,6 +68,11 @@ export class IrcConnection implements SessionSink {
   #idle: CoarseTimer | null = null;
   #awaitingPong = false;
   #grace: CancelTimer | null = null;
+  #corked = false;
+  readonly #uncork = () => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   /** Admits a socket, or destroys it when a connection limit is reached. */
   static accept(directory: IrcDirectory, socket: Socket, clientAddress: string): IrcConnection | null {
@@ -140,7 +145,7 @@ export class IrcConnection implements SessionSink {
 
   /** Writes lines from the server; nothing once the connection is closing. */
   send(lines: string): void {
-    if (!this.#closing) this.#write(Buffer.from(lines, 'utf8'));
+    if (!this.#closing) this.#write(lines);
   }
 
   /** A numeric to this client, addressed to its nick. */
@@ -327,9 +332,15 @@ export class IrcConnection implements SessionSink {
 
   // ---- output and closing --------------------------------------------------------------------
 
-  #write(bytes: Buffer): void {
+  #write(bytes: string): void {
     const socket = this.#socket;
     if (!socket.writable) return;
+    // Everything written in one turn (a welcome, a burst of deliveries) leaves in one syscall.
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#uncork);
+    }
     socket.write(bytes);
     if (socket.writableLength > this.directory.hub.limits.maxQueuedBytes) {
       // A client that stopped reading: drop it rather than let its queue grow without bound.

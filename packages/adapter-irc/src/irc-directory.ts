@@ -7,6 +7,8 @@ import { ServerReplies } from './irc-replies.ts';
 /** Shortened nicks remembered per server, so an IRC user can answer a long name it was shown. */
 const MAX_REMEMBERED_NICKS = 10_000;
 
+const PLAIN_NICK = /^[A-Za-z[\]`^{}|_][A-Za-z0-9\-[\]`^{}|_]{0,63}$/;
+
 /** A member of a private room, as NAMES and WHO of that room list it. */
 export interface RoomMember {
   readonly nick: string;
@@ -59,6 +61,8 @@ export class IrcDirectory {
 
   /** A nick's name at once; 'lookup' for a shortened nick this server has not shown. */
   decodeNick(nick: string): Name | null | 'lookup' {
+    // The common nick, plain ASCII with nothing escaped, is its own name.
+    if (PLAIN_NICK.test(nick)) return Name.fromText(nick);
     const bytes = nameOfNick(nick);
     if (bytes !== null) return Name.fromBytes(bytes);
     if (!isShortenedNick(nick)) return null;

@@ -13,8 +13,8 @@ const message = (sender: string | Buffer, text: string | Buffer, direct = true) 
   );
 
 /** The lines of a rendered delivery, checked to be whole lines of at most 512 bytes. */
-function lines(bytes: Buffer): string[] {
-  const text = bytes.toString('utf8');
+function lines(text: string): string[] {
+  const bytes = Buffer.from(text, 'utf8');
   expect(text.endsWith('\r\n')).toBe(true);
   const out = text.slice(0, -2).split('\r\n');
   for (const line of out) expect(Buffer.byteLength(line) + 2).toBeLessThanOrEqual(MAX_LINE_BYTES);

@@ -48,9 +48,9 @@ export function splitUtf8(bytes: Buffer, maxBytes: number): Buffer[] {
 /** A message turned into IRC once for all its recipients; only the target differs per recipient. */
 export interface RenderedMessage {
   /** `:nick!chat@server PRIVMSG ` */
-  readonly head: Buffer;
+  readonly head: string;
   /** ` :piece\r\n` for each piece of the text. */
-  readonly tails: readonly Buffer[];
+  readonly tails: readonly string[];
 }
 
 /** How an IRC user sends `/me waves` (CTCP ACTION), and how the other protocols see it. */
@@ -71,21 +71,18 @@ export function deliveryEncoders(serverName: string): {
   broadcast: (message: ChatMessage) => RenderedMessage;
 } {
   const render = (message: ChatMessage, maxTarget: number): RenderedMessage => {
-    const head = Buffer.from(`:${userPrefix(nickOf(message.sender.bytes), serverName)} PRIVMSG `);
+    const head = `:${userPrefix(nickOf(message.sender.bytes), serverName)} PRIVMSG `;
     let text = sanitizeText(message.text);
     const action = text.startsWith(ACTION_PREFIX);
     if (action) text = text.slice(ACTION_PREFIX.length);
-    // CR LF, ` :`, and the ACTION wrapping when there is one.
-    const overhead = 2 + 2 + (action ? 9 : 0);
-    const budget = MAX_LINE_BYTES - head.length - maxTarget - overhead;
-    const tails = splitUtf8(Buffer.from(text, 'utf8'), budget).map((piece) =>
-      Buffer.concat([
-        Buffer.from(action ? ' :\u0001ACTION ' : ' :'),
-        piece,
-        Buffer.from(action ? '\u0001\r\n' : '\r\n'),
-      ]),
-    );
-    return { head, tails };
+    const [open, close] = action ? [' :\u0001ACTION ', '\u0001\r\n'] : [' :', '\r\n'];
+    const budget = MAX_LINE_BYTES - Buffer.byteLength(head) - maxTarget - open.length - close.length;
+    // Most texts fit one line; only a longer one is cut, between characters, as bytes.
+    const pieces =
+      text.length * 3 <= budget || Buffer.byteLength(text) <= budget
+        ? [text]
+        : splitUtf8(Buffer.from(text, 'utf8'), budget).map((piece) => piece.toString('utf8'));
+    return { head, tails: pieces.map((piece) => `${open}${piece}${close}`) };
   };
   return {
     direct: (message) => render(message, NICKLEN),
@@ -93,10 +90,11 @@ export function deliveryEncoders(serverName: string): {
   };
 }
 
-/** The lines of one delivery to `target` (a nick or a channel), as one buffer written whole. */
-export function addressed(rendered: RenderedMessage, target: string): Buffer {
-  const targetBytes = Buffer.from(target, 'utf8');
-  const parts: Buffer[] = [];
-  for (const tail of rendered.tails) parts.push(rendered.head, targetBytes, tail);
-  return Buffer.concat(parts);
+/** The lines of one delivery to `target` (a nick or a channel), as one string written whole. */
+export function addressed(rendered: RenderedMessage, target: string): string {
+  const { head, tails } = rendered;
+  if (tails.length === 1) return head + target + tails[0];
+  let lines = '';
+  for (const tail of tails) lines += head + target + tail;
+  return lines;
 }

@@ -27,6 +27,7 @@ if (mode === 'irc') {
     options: ircAdapter.optionsSchema.parse({}),
   });
   port = adapter.port;
+  setTimeout(() => console.log('stats', JSON.stringify(hub.stats)), 20_000).unref();
 } else {
   // The raw relay: NICK then lines `PRIVMSG to :text`, forwarded as IRC would write them.
   const byNick = new Map<string, Socket>();
