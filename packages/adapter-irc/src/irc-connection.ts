@@ -83,7 +83,11 @@ export class IrcConnection implements SessionSink {
       invalidated: () => connection?.invalidated(),
     });
     if (!session) {
-      socket.destroy();
+      // Told in IRC's way, so a client says why instead of reconnecting blindly at once.
+      socket.on('error', () => {});
+      socket.end(directory.replies.error('Closing Link: * (Too many connections)'));
+      socket.resume();
+      directory.hub.clock.setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
       return null;
     }
     connection = new IrcConnection(directory, socket, session);

@@ -159,3 +159,16 @@ describe('hostile input', () => {
     expect(watcher.received.map((m) => m.text)).toEqual(['from nc']);
   });
 });
+
+describe('connection limits', () => {
+  it('tells a connection over the per-address limit why with ERROR, and closes it', async () => {
+    harness = await IrcHarness.start({ limits: { maxConnectionsPerAddress: 1 } });
+    const first = await harness.guest('first');
+    const second = harness.client();
+    expect((await second.expectCommand('ERROR')).params[0]).toMatch(/Too many connections/);
+    await second.waitClosed();
+    expect(harness.hub.stats.refusedConnections).toBe(1);
+    first.send('PING :ok');
+    await first.expectCommand('PONG');
+  });
+});
