@@ -14,6 +14,7 @@ import {
   connectFive,
   expectDisconnectedByAdmin,
   type FiveClients,
+  ONLY_FIVE,
   PROTOCOLS,
   percentile,
   SYSTEM,
@@ -36,7 +37,7 @@ let gateway: Gateway;
 let five: FiveClients;
 
 beforeAll(async () => {
-  gateway = await startGateway('solo', ['--data-dir', tempDir()]);
+  gateway = await startGateway('solo', ['--data-dir', tempDir(), ...ONLY_FIVE]);
   five = await connectFive(gateway, gateway, '');
 });
 

@@ -1,4 +1,4 @@
-import type { Bus, BusEvent } from '@switchboard/core';
+import type { AdminChannel, Bus, BusEvent } from '@switchboard/core';
 import { DirectFlags, decodeBusFrame, encodeBusFrame, flagsOffset, type WireEvent } from './bus-codec.ts';
 import type { RedisClusterStats } from './cluster-stats.ts';
 import { HandoffHolds } from './handoff-holds.ts';
@@ -16,6 +16,8 @@ export interface RedisBusOptions {
   sharded: boolean;
   /** How long frames wait for a handoff that does not come (the old holder died). */
   handoffTimeoutMs?: number;
+  /** The server API's requests between nodes (see `RedisAdminChannel`). */
+  admin: AdminChannel;
 }
 
 /**
@@ -39,6 +41,7 @@ export interface RedisBusOptions {
  */
 export class RedisBus implements Bus {
   readonly clustered = true;
+  readonly admin: AdminChannel;
   readonly #redis: RedisClient;
   readonly #subscriber: RedisClient;
   readonly #keys: RedisKeys;
@@ -70,6 +73,7 @@ export class RedisBus implements Bus {
     this.#keys = keys;
     this.#nodeId = options.nodeId;
     this.#inbox = keys.inbox(options.nodeId);
+    this.admin = options.admin;
     this.#sharded = options.sharded;
     this.#registration = registration;
     this.#sync = sync;

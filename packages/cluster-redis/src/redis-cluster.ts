@@ -4,6 +4,7 @@ import { RedisClusterStats } from './cluster-stats.ts';
 import { whenReady } from './connect-redis.ts';
 import { MirrorSync } from './mirror-sync.ts';
 import { NodeRegistration } from './node-registration.ts';
+import { RedisAdminChannel } from './redis-admin-channel.ts';
 import { RedisBus } from './redis-bus.ts';
 import type { RedisClient } from './redis-client.ts';
 import { RedisSessionDirectory } from './redis-directory.ts';
@@ -72,21 +73,29 @@ export async function createRedisCluster(options: RedisClusterOptions): Promise<
   const timing = { nodeId, heartbeatMs, nodeTtlMs };
   const node = new NodeRegistration(redis, keys, timing, stats, warn);
   const sync = new MirrorSync(redis, keys, node, timing, stats, warn);
+  const admin = new RedisAdminChannel(redis, subscriber, warn, {
+    nodeId,
+    prefix: keyPrefix,
+    sharded,
+    peers: () => sync.mirror.nodes(),
+  });
   const bus = new RedisBus(redis, subscriber, keys, node, sync, stats, warn, {
     nodeId,
     sharded,
     handoffTimeoutMs: options.handoffTimeoutMs,
+    admin,
   });
   try {
     const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
     await Promise.all([whenReady(redis, readyTimeoutMs), whenReady(subscriber, readyTimeoutMs)]);
     // Subscribed before anything is read, so no event published after the snapshot is missed.
     await bus.start();
+    await admin.start();
     await node.start();
     await sync.start();
   } catch (error) {
     sync.close();
-    await Promise.all([bus.close(), node.stop(false)]);
+    await Promise.all([bus.close(), admin.close(), node.stop(false)]);
     redis.off('error', onError);
     subscriber.off('error', onError);
     throw error;
@@ -105,7 +114,7 @@ export async function createRedisCluster(options: RedisClusterOptions): Promise<
     close() {
       closing ??= (async () => {
         sync.close();
-        await Promise.all([bus.close(), node.stop(true)]);
+        await Promise.all([bus.close(), admin.close(), node.stop(true)]);
         redis.off('error', onError);
         subscriber.off('error', onError);
       })();

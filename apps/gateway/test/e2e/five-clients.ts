@@ -27,13 +27,22 @@ export interface FiveClients {
   readonly soh: SohConnection;
   /** By protocol: json-ws, sessions, tcp-rooms, rs-us, soh. */
   readonly names: Record<Protocol, string>;
+  /** The system sender their gateways were started with. */
+  readonly sender: string;
 }
 
 export type Protocol = 'json-ws' | 'sessions' | 'tcp-rooms' | 'rs-us' | 'soh';
 export const PROTOCOLS: readonly Protocol[] = ['json-ws', 'sessions', 'tcp-rooms', 'rs-us', 'soh'];
+/** Gateways of these tests serve exactly the five (whatever else the registry holds). */
+export const ONLY_FIVE = ['--only', PROTOCOLS.join(',')];
 
 /** The five on `gateway` (accounts made through `accounts`), named `<protocol-ish><suffix>`. */
-export async function connectFive(gateway: Gateway, accounts: Gateway, suffix: string): Promise<FiveClients> {
+export async function connectFive(
+  gateway: Gateway,
+  accounts: Gateway,
+  suffix: string,
+  sender = SYSTEM,
+): Promise<FiveClients> {
   const names: Record<Protocol, string> = {
     'json-ws': `jay${suffix}`,
     sessions: `sid${suffix}`,
@@ -49,6 +58,7 @@ export async function connectFive(gateway: Gateway, accounts: Gateway, suffix: s
     rsUs: await rsUsLogin(gateway.port('rs-us'), names['rs-us'], `${names['rs-us']}-pw`),
     soh: await soh(gateway.port('soh'), names.soh),
     names,
+    sender,
   };
   // SOH's introduction is silent: wait until the API's gateway sees every name.
   await eventually(async () =>
@@ -71,14 +81,14 @@ export function arrivals(
   only: readonly Protocol[] = PROTOCOLS,
 ): Promise<Record<string, number>> {
   const tcpLine = new RegExp(
-    `^${SYSTEM} \\(\\d\\d:\\d\\d\\)${direct ? ' \\[private\\]' : ''}: ${escapeRegExp(text)}$`,
+    `^${clients.sender} \\(\\d\\d:\\d\\d\\)${direct ? ' \\[private\\]' : ''}: ${escapeRegExp(text)}$`,
   );
   const waits: Record<Protocol, () => Promise<unknown>> = {
-    'json-ws': () => clients.json.message(SYSTEM, text),
-    sessions: () => clients.sessions.message(SYSTEM, text),
+    'json-ws': () => clients.json.message(clients.sender, text),
+    sessions: () => clients.sessions.message(clients.sender, text),
     'tcp-rooms': () => clients.tcp.waitFor(tcpLine),
-    'rs-us': () => clients.rsUs.event(`${SYSTEM}: ${text}`),
-    soh: () => clients.soh.delivery(SYSTEM, text),
+    'rs-us': () => clients.rsUs.event(`${clients.sender}: ${text}`),
+    soh: () => clients.soh.delivery(clients.sender, text),
   };
   return Promise.all(
     only.map(async (protocol) => {
