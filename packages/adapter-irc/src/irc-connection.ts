@@ -51,7 +51,7 @@ export class IrcConnection implements SessionSink {
   channel: string | null = null;
   /** What the client said before 001; null once it is registered. */
   registration: Registration | null = new Registration();
-  /** 001 has been sent; deliveries before it are held. */
+  /** The welcome (up to the #main names) is out; deliveries before it are held. */
   welcomed = false;
   #held: ChatMessage[] = [];
   #rest: Buffer | null = null;
@@ -157,17 +157,17 @@ export class IrcConnection implements SessionSink {
     this.send(this.directory.replies.numeric(code, this.nick, ...params));
   }
 
-  /** Registration is complete: from now on the idle timer runs and held deliveries go out. */
+  /** Registration is complete: the deadline stops and the idle timer runs. */
   welcome(): void {
     this.#registrationDeadline?.cancel();
     this.#registrationDeadline = null;
-    this.welcomed = true;
     const { pingIntervalMs } = this.directory.options;
     this.#idle = this.directory.hub.timers.schedule(pingIntervalMs, () => this.#onIdle());
   }
 
-  /** Deliveries held during registration, once the client knows its nick and channel. */
+  /** From now on deliveries go out: first those held during registration and the welcome. */
   releaseHeld(): void {
+    this.welcomed = true;
     const held = this.#held;
     this.#held = [];
     for (const message of held) this.deliver(message);

@@ -77,6 +77,26 @@ describe('registration', () => {
     expect(await harness.activeTexts()).toEqual(['rita']);
   });
 
+  it('holds a message that arrives between the SASL login and the welcome, and delivers it after', async () => {
+    harness = await IrcHarness.start();
+    await harness.hub.addAccount(Name.fromText('rita'), 's3cret');
+    const sender = harness.hub.open('other', 'elsewhere', { deliver() {}, replaced() {} })!;
+    expect(await sender.claimGuest(Name.fromText('early'))).toBe('ok');
+    const client = harness.client();
+    client.send('CAP LS 302', 'NICK rita', 'USER r 0 * :r', 'CAP REQ :sasl', 'AUTHENTICATE PLAIN');
+    await client.expectCommand('AUTHENTICATE');
+    client.send(`AUTHENTICATE ${plain('rita', 's3cret')}`);
+    await client.expectCommand('903');
+    // Active already (the core bound the login), but not yet welcomed.
+    expect(await sender.sendDirect([Name.fromText('rita')], 'before the welcome')).toEqual([]);
+    client.send('CAP END');
+    const message = await client.expectCommand('PRIVMSG');
+    expect(message.params).toEqual(['rita', 'before the welcome']);
+    const commands = client.lines.map((line) => line.command);
+    expect(commands.indexOf('PRIVMSG')).toBeGreaterThan(commands.indexOf('366'));
+    sender.close();
+  });
+
   it('answers a wrong SASL password with 904 and lets the client go on as a guest under another nick', async () => {
     harness = await IrcHarness.start();
     await harness.hub.addAccount(Name.fromText('rita'), 's3cret');

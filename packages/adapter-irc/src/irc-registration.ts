@@ -225,7 +225,7 @@ async function login(connection: IrcConnection, name: Name, password: string): P
 /** Once NICK and USER are in and CAP is done: identify, then welcome. */
 function complete(connection: IrcConnection, registration: Registration): Promise<void> | null {
   if (registration.negotiating || registration.user === null) return null;
-  if (registration.account) return Promise.resolve(welcome(connection, registration.account));
+  if (registration.account) return welcome(connection, registration.account);
   if (registration.name === null) return null;
   return identify(connection, registration, registration.name);
 }
@@ -268,7 +268,7 @@ function unavailable(connection: IrcConnection): void {
 }
 
 /** 001–005, the MOTD (or 422), and the main chat, where every chat user starts (SPEC §1). */
-function welcome(connection: IrcConnection, name: Name): void {
+async function welcome(connection: IrcConnection, name: Name): Promise<void> {
   const { directory } = connection;
   const { options } = directory;
   const previous = connection.nick;
@@ -299,7 +299,7 @@ function welcome(connection: IrcConnection, name: Name): void {
     connection.send(`:${previous}!chat@${server} NICK :${nick}\r\n`);
   }
   connection.welcome();
-  joinMain(connection);
+  await joinMain(connection);
   connection.releaseHeld();
 }
 
