@@ -51,6 +51,8 @@ export interface CampaignResult {
   options: CampaignOptions;
   protocols: ProtocolOutcome[];
   hostileSeconds: number;
+  /** Ports the gateway bound that no fuzzer here speaks (a new adapter): reported, not attacked. */
+  unfuzzed: string[];
   /** The gateway's CPU use during the hostile phase (100 = one core), the machine's 1-minute load before and after, whether the hostile thread ran at nice 10. */
   cpu: { gatewayPercent: number; loadBefore: number; loadAfter: number; hostileNiced: boolean };
   /** The gateway's event-loop delay from its start to the end of the hostile phase (ms): its own share of the bystanders' delay. */
@@ -228,6 +230,9 @@ async function campaign(
     options,
     protocols,
     hostileSeconds,
+    unfuzzed: Object.keys(gateway.ports).filter(
+      (port) => port !== 'admin' && !fuzzers.some((f) => f.protocol === port),
+    ),
     cpu,
     gatewayLoopDelay,
     crash,

@@ -22,6 +22,9 @@ export function renderReport(result: CampaignResult, machine: string): string {
         : 'The hostile input ran at normal priority.') +
       ` The gateway's own event-loop delay from its start to the end of the hostile phase: p99 ${ms(result.gatewayLoopDelay.p99)}, max ${ms(result.gatewayLoopDelay.max)}.`,
     '',
+    ...(result.unfuzzed.length > 0
+      ? [`Not fuzzed (no fuzzer speaks them yet): ${result.unfuzzed.join(', ')}.`, '']
+      : []),
     '## Gates',
     '',
     '| gate | result | |',
