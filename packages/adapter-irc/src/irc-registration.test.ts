@@ -56,6 +56,30 @@ describe('registration', () => {
     await client.expectCommand('001');
   });
 
+  it('registers a client that asks for capabilities it cannot have, as WeeChat and irssi do', async () => {
+    harness = await IrcHarness.start();
+    const client = harness.client();
+    client.send('CAP LS 302', 'NICK wee', 'USER wee 0 * :WeeChat');
+    await client.expectCommand('CAP');
+    client.send('CAP REQ :account-notify away-notify cap-notify multi-prefix server-time sasl');
+    const nak = await client.expectCommand('CAP');
+    expect(nak.params.slice(1)).toEqual([
+      'NAK',
+      'account-notify away-notify cap-notify multi-prefix server-time sasl',
+    ]);
+    client.send('CAP END');
+    await client.expectCommand('366');
+    // What clients send once in: already in #main, so JOIN is silent; the rest is answered.
+    client.send('MODE wee +i', 'JOIN #main', 'MODE #main', 'MODE #main b', 'WHO #main', 'PING :lag');
+    expect((await client.expectCommand('221')).params[1]).toBe('+i');
+    await client.expectCommand('324');
+    await client.expectCommand('368');
+    expect((await client.expectCommand('352')).params[5]).toBe('wee');
+    await client.expectCommand('315');
+    await client.expectCommand('PONG');
+    expect(client.lines.filter((line) => line.command === 'JOIN')).toHaveLength(1);
+  });
+
   it('logs a registered account in with SASL PLAIN, under its nick', async () => {
     harness = await IrcHarness.start();
     await harness.hub.addAccount(Name.fromText('rita'), 's3cret');
