@@ -105,6 +105,8 @@ async function viaStore(action: UserAction, raw: string, password: string, optio
   });
   try {
     const name = Name.fromText(raw);
+    if (action === 'add' && hub.isReserved(name))
+      return { code: 1, message: `switchboard user add: ${raw} is reserved for system messages` };
     switch (action) {
       case 'add':
         return describe(action, raw, await hub.addAccount(name, password));

@@ -273,6 +273,25 @@ describe('switchboard say, who and kick (the CLI as a child process)', () => {
       stdout: '',
       stderr: `switchboard user add: ${SYSTEM} is reserved for system messages\n`,
     });
+    // With no gateway answering, on the store itself: refused the same way, nothing created.
+    const dataDir = tempDir();
+    const offline = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'user', 'add', SYSTEM, '--data-dir', dataDir, '--admin-url', 'http://127.0.0.1:9'],
+        { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, SWITCHBOARD_REDIS: '' } },
+      );
+      let stderr = '';
+      child.stderr.on('data', (data) => {
+        stderr += data;
+      });
+      child.stdin.end('a-password\n');
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(offline).toEqual({
+      code: 1,
+      stderr: `switchboard user add: ${SYSTEM} is reserved for system messages\n`,
+    });
   });
 
   it('who prints one line per connection', async () => {
