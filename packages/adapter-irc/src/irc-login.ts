@@ -1,0 +1,24 @@
+import { isServiceUnavailable, type LoginResult, type Name } from '@switchboard/core';
+import type { IrcConnection } from './irc-connection.ts';
+
+export const UNAVAILABLE = 'Service temporarily unavailable, try again later';
+
+/**
+ * Logs the session in: 'ok', a reason to show ('too many failed logins', the outage), or null
+ * for a wrong name or password (which is not told apart, as IRC servers do not).
+ */
+export async function login(
+  connection: IrcConnection,
+  name: Name,
+  password: string,
+): Promise<'ok' | string | null> {
+  let result: LoginResult;
+  try {
+    result = await connection.session.login(name, password);
+  } catch (error) {
+    if (isServiceUnavailable(error)) return UNAVAILABLE;
+    throw error;
+  }
+  if (result === 'ok') return 'ok';
+  return result === 'throttled' ? 'too many failed logins, try again later' : null;
+}
