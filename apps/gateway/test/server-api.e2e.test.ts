@@ -30,7 +30,7 @@ import {
   troubleLines,
   userCli,
 } from './e2e/fleet.ts';
-import { rsUs, soh, tcpRooms } from './e2e/wire.ts';
+import { rsUs, sessionsList, sessionsWs, soh, tcpRooms } from './e2e/wire.ts';
 import { BIN, tempDir } from './gateway-process.ts';
 
 let gateway: Gateway;
@@ -318,6 +318,11 @@ describe('switchboard say, who and kick (the CLI as a child process)', () => {
     await eventually(async () =>
       expect((await api(gateway, 'GET', '/admin/presence')).body.active).toEqual([]),
     );
+    // The kicked sessions client is gone from /sessions too, and may come back (a kick, not a ban).
+    await eventually(async () => expect(await sessionsList(gateway.port('sessions'))).toEqual([]));
+    const back = await sessionsWs(gateway.port('sessions'), five.names.sessions);
+    expect(await sessionsList(gateway.port('sessions'))).toEqual([[five.names.sessions, back.sessionId]]);
+    back.close();
     expect(await cli(['kick', five.names['json-ws']])).toEqual({
       code: 1,
       stdout: '',
