@@ -1,3 +1,4 @@
+import { ircAdapter } from '@switchboard/adapter-irc';
 import { jsonWsAdapter } from '@switchboard/adapter-json-ws';
 import { rsUsAdapter } from '@switchboard/adapter-rs-us';
 import { sessionsAdapter } from '@switchboard/adapter-sessions';
@@ -5,13 +6,29 @@ import { sohAdapter } from '@switchboard/adapter-soh';
 import { tcpRoomsAdapter } from '@switchboard/adapter-tcp-rooms';
 import type { AdapterDefinition } from '@switchboard/core';
 
-/** Every protocol the gateway serves, in the order they start and appear in the ready line. */
+/**
+ * The registry: every built-in protocol, in the order they start and appear in the ready line.
+ * Everything that names adapters is derived from it (config keys, environment names, port flags,
+ * `--only`, metrics labels, `connect`, the test, bench and CI port lists, the interop matrix and
+ * the contract run, the pack and bundle checks, the nginx rendering, the deployment-file check).
+ * A new built-in adapter is one line here plus its dependency in package.json; plug-ins join at
+ * start (`serve --plugin`, plugins.ts) without a line anywhere.
+ */
 export const adapters: readonly AdapterDefinition<unknown>[] = [
   jsonWsAdapter as AdapterDefinition<unknown>,
   tcpRoomsAdapter as AdapterDefinition<unknown>,
   sessionsAdapter as AdapterDefinition<unknown>,
   rsUsAdapter as AdapterDefinition<unknown>,
   sohAdapter as AdapterDefinition<unknown>,
+  ircAdapter as AdapterDefinition<unknown>,
 ];
 
 export const adapterNames: readonly string[] = adapters.map((adapter) => adapter.name);
+
+/**
+ * The package of a built-in adapter. Its `./testing` entry (left out of the published package)
+ * exports the `driver` the contract and the interop matrix use.
+ */
+export function adapterPackage(name: string): string {
+  return `@switchboard/adapter-${name}`;
+}

@@ -8,12 +8,16 @@ export {
   verifyPassword,
 } from './accounts/password-hash.ts';
 export {
+  ADAPTER_NAME,
   type AdapterDefinition,
   type AdapterStartContext,
   defineAdapter,
   edgeOf,
   type RunningAdapter,
+  type TerminalClient,
+  type TerminalClientRun,
 } from './adapter/adapter.ts';
+export { adapterDefinitionProblem, isAdapterDefinition } from './adapter/check-adapter.ts';
 export { systemClock } from './clock/system-clock.ts';
 export { CidrError, CidrSet, parseCidr } from './edge/cidr.ts';
 export { descriptorSoftLimit, maxConnectionsForDescriptors } from './edge/descriptor-limit.ts';

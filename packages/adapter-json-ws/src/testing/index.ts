@@ -1,5 +1,6 @@
 // Test helpers for WebSocket chat adapters (json-ws and sessions). Used from this repository's
 // sources only: the published package (publishConfig.exports) leaves this entry out.
 
+export { driver } from './json-ws-driver.ts';
 export { OutageAccounts, recordingLogger } from './outage-accounts.ts';
 export { type CloseEvent, WsTestClient } from './ws-test-client.ts';

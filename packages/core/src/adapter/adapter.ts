@@ -31,15 +31,54 @@ export interface RunningAdapter {
 }
 
 /**
- * One protocol, as the gateway's static list of adapters knows it. The options schema gives
- * every setting a default, so `{}` is a valid configuration.
+ * `switchboard connect <adapter> TARGET...`: a terminal chat client for the protocol. Reads lines
+ * from `input`, prints what the server sends on `output`, problems on `errors`; resolves with the
+ * process exit code (2 for a usage error, such as a malformed target).
+ */
+export interface TerminalClientRun {
+  /** The arguments after the adapter's name: `HOST PORT`, a URL, a name, as the client documents. */
+  target: readonly string[];
+  /** `--tls`: connect over TLS; `insecure` skips verification, `ca` is a PEM file to trust. */
+  tls: { enabled: boolean; insecure: boolean; ca: string | undefined };
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  errors: NodeJS.WritableStream;
+}
+
+export interface TerminalClient {
+  /** One usage line after `switchboard connect`, e.g. `irc HOST PORT NICK`. */
+  readonly usage: string;
+  run(run: TerminalClientRun): Promise<number>;
+}
+
+/**
+ * One protocol, as the gateway's registry knows it (built in, or a plug-in loaded with
+ * `serve --plugin`). The gateway derives everything else from it: the config keys
+ * `adapters.<name>.*`, the environment names `SWITCHBOARD_<NAME>_*`, the `--<name>-port` flag,
+ * `--only`, the metrics labels, `connect <name>`.
+ *
+ * The test driver is not part of the definition, so a published adapter does not ship it: by
+ * convention the package's `./testing` entry exports `driver` (an `AdapterContractDriver` from
+ * `@switchboard/core/testing`), which the adapter contract and the interop matrix use.
+ * docs/writing-an-adapter.md walks through a complete one.
  */
 export interface AdapterDefinition<Options = unknown> {
+  /** Lower-case letters, digits and inner dashes ({@link ADAPTER_NAME}); unique in the gateway. */
   readonly name: string;
+  /** The port it listens on unless configured; a real port (1-65535), distinct from the others'. */
   readonly defaultPort: number;
+  /** Every setting with a default, so `{}` is valid; a `z.object` so each key becomes a setting. */
   readonly optionsSchema: z.ZodType<Options>;
   start(context: AdapterStartContext<Options>): Promise<RunningAdapter>;
+  /**
+   * The terminal client of `switchboard connect <name>`, loaded only when that command runs (a
+   * client's code costs a serving gateway nothing).
+   */
+  readonly terminalClient?: () => Promise<TerminalClient>;
 }
+
+/** What an adapter's name must look like: it becomes a flag, an env name part and a label. */
+export const ADAPTER_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 /** The context's edge, or plain listeners without trusted proxies when it has none. */
 export function edgeOf(context: AdapterStartContext<unknown>): Edge {

@@ -19,6 +19,13 @@ export interface ContractDelivery {
   text: string;
   /** Only for protocols that show the difference (tcp-rooms' `[private]`); checked when present. */
   direct?: boolean;
+  /**
+   * When the protocol says it was sent, in ms since the epoch at the protocol's precision
+   * ({@link AdapterContractDriver.timePrecisionMs}); absent when the driver does not read it.
+   */
+  time?: number;
+  /** The bytes or frame text the client got, for checks that nothing forged a second line. */
+  raw?: string;
 }
 
 /** A client of one protocol, turned neutral by its driver: chat deliveries in, chat out. */
@@ -59,6 +66,16 @@ export interface AdapterContractDriver {
   canListSeveral: boolean;
   /** Connects and identifies as `name`; rejects if the server refuses or closes the connection. */
   connect(server: ContractServer, name: string): Promise<ContractClient>;
+  /**
+   * A name with non-ASCII UTF-8 that the protocol takes as is, for the interop matrix (which
+   * checks every other protocol shows it unchanged). Default: one made from the adapter's name.
+   */
+  sampleName?: string;
+  /**
+   * How precise {@link ContractDelivery.time} is, in ms (1000 for seconds, 60 000 for minutes);
+   * null when the protocol shows no time. Absent: deliveries carry no time to check.
+   */
+  timePrecisionMs?: number | null;
 }
 
 export interface AdapterContractOptions {

@@ -1,14 +1,7 @@
-import { Name, silentLogger } from '@switchboard/core';
-import {
-  type AdapterContractDriver,
-  type ContractClient,
-  ContractInbox,
-  runAdapterContract,
-} from '@switchboard/core/testing';
-import { rsUsAdapter } from './rs-us-adapter.ts';
-import { RsUsDecoder } from './rs-us-codec.ts';
-import { rsUsOptionsSchema } from './rs-us-options.ts';
-import { plain, RS, RsUsTestClient, trailing, US } from './testing/rs-us-test-kit.ts';
+import { Name } from '@switchboard/core';
+import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import { RsUsDecoder } from '../rs-us-codec.ts';
+import { plain, RS, RsUsTestClient, trailing, US } from './rs-us-test-kit.ts';
 
 const PASSWORD = 'contract-pw';
 
@@ -30,10 +23,12 @@ const GARBAGE: Array<string | Buffer> = [
  * An rs-us client: an account made on the hub, then `login`; `event␟MS␟SENDER: TEXT` messages are
  * the deliveries, every reply (acks, `unknown_recipient`, ...) is skipped.
  */
-const rsUsDriver: AdapterContractDriver = {
+export const driver: AdapterContractDriver = {
   identity: 'registered',
   canBroadcast: true,
   canListSeveral: false,
+  sampleName: 'rš-用户',
+  timePrecisionMs: 1,
   async connect({ hub, port }, name) {
     await hub.addAccount(Name.fromText(name), PASSWORD); // false when it exists: fine
     const client = await RsUsTestClient.connect(port);
@@ -44,7 +39,12 @@ const rsUsDriver: AdapterContractDriver = {
         if (frame.kind !== 'message' || frame.parts[0] !== 'event') continue;
         const text = frame.parts[2] ?? '';
         const colon = text.indexOf(': ');
-        inbox.push({ sender: text.slice(0, colon), text: text.slice(colon + 2) });
+        inbox.push({
+          sender: text.slice(0, colon),
+          text: text.slice(colon + 2),
+          time: Number(frame.parts[1]),
+          raw: frame.parts.join(US),
+        });
       }
     });
     void client.closed.then(() => inbox.end());
@@ -72,15 +72,3 @@ const rsUsDriver: AdapterContractDriver = {
     return contractClient;
   },
 };
-
-runAdapterContract('rs-us', {
-  start: (hub) =>
-    rsUsAdapter.start({
-      hub,
-      logger: silentLogger,
-      host: '127.0.0.1',
-      port: 0,
-      options: rsUsOptionsSchema.parse({}),
-    }),
-  driver: rsUsDriver,
-});

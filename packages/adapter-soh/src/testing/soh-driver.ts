@@ -1,13 +1,9 @@
-import { Name, silentLogger } from '@switchboard/core';
-import {
-  type AdapterContractDriver,
-  type ContractClient,
-  ContractInbox,
-  runAdapterContract,
-} from '@switchboard/core/testing';
-import { sohAdapter } from './index.ts';
-import { SohFieldDecoder } from './soh-codec.ts';
-import { SohClient, sleep } from './testing/soh-harness.ts';
+import { Name } from '@switchboard/core';
+import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import { SohFieldDecoder } from '../soh-codec.ts';
+import { SohClient, sleep } from './soh-harness.ts';
+
+const SOH = Buffer.from([0x01]);
 
 /** Fields a hostile client might send; the last one, over the 1 MiB limit, ends its connection. */
 const GARBAGE: Buffer[] = [
@@ -23,10 +19,12 @@ const GARBAGE: Buffer[] = [
  * protocol never answers, so identification is seen on the hub (the name turns active) or fails
  * when the server closes the connection.
  */
-const sohDriver: AdapterContractDriver = {
+export const driver: AdapterContractDriver = {
   identity: 'guest',
   canBroadcast: false,
   canListSeveral: false,
+  sampleName: 'søh-Юзер',
+  timePrecisionMs: null,
   async connect({ hub, port }, name) {
     const client = new SohClient(port);
     const inbox = new ContractInbox();
@@ -36,7 +34,11 @@ const sohDriver: AdapterContractDriver = {
       for (const field of decoder.push(chunk)) {
         if (sender === null) sender = field;
         else {
-          inbox.push({ sender: sender.toString('utf8'), text: field.toString('utf8') });
+          inbox.push({
+            sender: sender.toString('utf8'),
+            text: field.toString('utf8'),
+            raw: Buffer.concat([sender, SOH, field, SOH]).toString('latin1'),
+          });
           sender = null;
         }
       }
@@ -71,15 +73,3 @@ const sohDriver: AdapterContractDriver = {
     return contractClient;
   },
 };
-
-runAdapterContract('soh', {
-  start: (hub) =>
-    sohAdapter.start({
-      hub,
-      logger: silentLogger,
-      host: '127.0.0.1',
-      port: 0,
-      options: sohAdapter.optionsSchema.parse({}),
-    }),
-  driver: sohDriver,
-});

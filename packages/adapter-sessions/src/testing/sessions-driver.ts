@@ -1,10 +1,5 @@
-import {
-  type AdapterContractDriver,
-  type ContractClient,
-  ContractInbox,
-  runAdapterContract,
-} from '@switchboard/core/testing';
-import { SessionsTestClient, startSessionsAdapter } from './testing/sessions-test-kit.ts';
+import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import { SessionsTestClient } from './sessions-test-kit.ts';
 
 /** Frames a hostile client might send: every one answered with an `error`, the last two close. */
 const GARBAGE: Array<string | Buffer> = [
@@ -23,18 +18,26 @@ const GARBAGE: Array<string | Buffer> = [
 ];
 
 /** A sessions client: the `client_id` names it, the session id proves it, json-ws frames follow. */
-const sessionsDriver: AdapterContractDriver = {
+export const driver: AdapterContractDriver = {
   identity: 'guest',
   canBroadcast: true,
   canListSeveral: true,
+  sampleName: 'séss-🎧',
+  timePrecisionMs: 1_000,
   async connect({ port }, name) {
     const client = await SessionsTestClient.open(port, name);
     const inbox = new ContractInbox();
     const { ws } = client;
     ws.on('message', (data, isBinary) => {
       if (isBinary || !String(data).startsWith('{')) return; // the session id
-      const frame = JSON.parse(String(data)) as { type: string; data: { sender: string; text: string } };
-      if (frame.type === 'recieve_message') inbox.push({ sender: frame.data.sender, text: frame.data.text });
+      const raw = String(data);
+      const frame = JSON.parse(raw) as {
+        type: string;
+        data: { sender: string; text: string; timestamp: number };
+      };
+      if (frame.type !== 'recieve_message') return;
+      const { sender, text, timestamp } = frame.data;
+      inbox.push({ sender, text, time: timestamp * 1000, raw });
     });
     void client.closed.then(() => inbox.end());
     await client.nextText(); // the session id: the name is claimed
@@ -65,5 +68,3 @@ const sessionsDriver: AdapterContractDriver = {
     return contractClient;
   },
 };
-
-runAdapterContract('sessions', { start: (hub) => startSessionsAdapter(hub), driver: sessionsDriver });

@@ -1,12 +1,5 @@
-import { silentLogger } from '@switchboard/core';
-import {
-  type AdapterContractDriver,
-  type ContractClient,
-  ContractInbox,
-  runAdapterContract,
-} from '@switchboard/core/testing';
-import { jsonWsAdapter } from './index.ts';
-import { WsTestClient } from './testing/ws-test-client.ts';
+import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import { WsTestClient } from './ws-test-client.ts';
 
 /** Frames a hostile client might send: every one answered with an `error`, the last two close. */
 const GARBAGE: Array<string | Buffer> = [
@@ -26,18 +19,26 @@ const GARBAGE: Array<string | Buffer> = [
 ];
 
 /** A json-ws client: `hello` to identify, `recieve_message` frames are the deliveries. */
-const jsonWsDriver: AdapterContractDriver = {
+export const driver: AdapterContractDriver = {
   identity: 'guest',
   canBroadcast: true,
   canListSeveral: true,
+  sampleName: 'jösé',
+  timePrecisionMs: 1_000,
   async connect({ port }, name) {
     const client = await WsTestClient.connect(`ws://127.0.0.1:${port}/`);
     const inbox = new ContractInbox();
     const { ws } = client;
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const frame = JSON.parse(String(data)) as { type: string; data: { sender: string; text: string } };
-      if (frame.type === 'recieve_message') inbox.push({ sender: frame.data.sender, text: frame.data.text });
+      const raw = String(data);
+      const frame = JSON.parse(raw) as {
+        type: string;
+        data: { sender: string; text: string; timestamp: number };
+      };
+      if (frame.type !== 'recieve_message') return;
+      const { sender, text, timestamp } = frame.data;
+      inbox.push({ sender, text, time: timestamp * 1000, raw });
     });
     void client.closed.then(() => inbox.end());
     client.send({ type: 'hello', data: { user: name } });
@@ -72,15 +73,3 @@ const jsonWsDriver: AdapterContractDriver = {
     return contractClient;
   },
 };
-
-runAdapterContract('json-ws', {
-  start: (hub) =>
-    jsonWsAdapter.start({
-      hub,
-      logger: silentLogger,
-      host: '127.0.0.1',
-      port: 0,
-      options: jsonWsAdapter.optionsSchema.parse({}),
-    }),
-  driver: jsonWsDriver,
-});

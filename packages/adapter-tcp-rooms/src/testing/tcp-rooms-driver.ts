@@ -1,18 +1,11 @@
-import { Name, silentLogger } from '@switchboard/core';
-import {
-  type AdapterContractDriver,
-  type ContractClient,
-  ContractInbox,
-  runAdapterContract,
-} from '@switchboard/core/testing';
-import { tcpRoomsAdapter } from './tcp-rooms-adapter.ts';
-import { LineSplitter } from './tcp-rooms-codec.ts';
-import { tcpRoomsOptionsSchema } from './tcp-rooms-options.ts';
-import { LineClient } from './testing/line-client.ts';
+import { Name } from '@switchboard/core';
+import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import { LineSplitter } from '../tcp-rooms-codec.ts';
+import { LineClient } from './line-client.ts';
 
 const PASSWORD = 'contract-pw';
 /** `NICK (HH:MM): TEXT` or `NICK (HH:MM) [private]: TEXT`; the suite's names hold no ` (`. */
-const CHAT_LINE = /^(.+?) \(\d\d:\d\d\)( \[private\])?: (.*)$/s;
+const CHAT_LINE = /^(.+?) \((\d\d):(\d\d)\)( \[private\])?: (.*)$/s;
 
 /** Lines a hostile user might type; none may break anyone else's lines or conversation. */
 const GARBAGE: Array<string | Buffer> = [
@@ -26,10 +19,13 @@ const GARBAGE: Array<string | Buffer> = [
 ];
 
 /** A tcp-rooms user: an account made on the hub, then the login dialogue; chat lines are deliveries. */
-const tcpRoomsDriver: AdapterContractDriver = {
+export const driver: AdapterContractDriver = {
   identity: 'registered',
   canBroadcast: true,
   canListSeveral: false,
+  sampleName: 'tçp-ñick',
+  // HH:MM in the server's time zone: read as today in this process's zone, which a test server shares.
+  timePrecisionMs: 60_000,
   async connect({ hub, port }, name) {
     await hub.addAccount(Name.fromText(name), PASSWORD); // false when it exists: fine
     const client = await LineClient.open(port);
@@ -38,7 +34,16 @@ const tcpRoomsDriver: AdapterContractDriver = {
     const lines = {
       line(text: string) {
         const match = CHAT_LINE.exec(text);
-        if (match) inbox.push({ sender: match[1]!, text: match[3]!, direct: match[2] !== undefined });
+        if (!match) return;
+        const time = new Date();
+        time.setHours(Number(match[2]), Number(match[3]), 0, 0);
+        inbox.push({
+          sender: match[1]!,
+          text: match[5]!,
+          direct: match[4] !== undefined,
+          time: time.getTime(),
+          raw: text,
+        });
       },
       tooLong() {},
     };
@@ -72,15 +77,3 @@ const tcpRoomsDriver: AdapterContractDriver = {
     return contractClient;
   },
 };
-
-runAdapterContract('tcp-rooms', {
-  start: (hub) =>
-    tcpRoomsAdapter.start({
-      hub,
-      logger: silentLogger,
-      host: '127.0.0.1',
-      port: 0,
-      options: tcpRoomsOptionsSchema.parse({ timeZone: 'UTC', logChat: false }),
-    }),
-  driver: tcpRoomsDriver,
-});
