@@ -12,6 +12,9 @@ import { ERR, RPL } from './irc-replies.ts';
  * no broadcasts until it joins again, though it still receives direct messages.
  */
 
+/** 352 lines of one WHO: about 700 KB, well inside the slow-reader limit. */
+const MAX_WHO_REPLIES = 10_000;
+
 const echo = (connection: IrcConnection, command: string, channel: string, reason?: string) => {
   const prefix = userPrefix(connection.nick, connection.directory.options.serverName);
   connection.send(`:${prefix} ${command} ${channel}${reason === undefined ? '' : ` :${reason}`}\r\n`);
@@ -160,6 +163,17 @@ export async function who(connection: IrcConnection, params: readonly string[]):
     listed = { channel: '*', nicks: active ? [mask] : [] };
   }
   if (connection.isClosing) return;
+  // One WHO of a huge main chat must not make its asker a slow reader (SPEC §1 drops those).
+  if (listed.nicks.length > MAX_WHO_REPLIES) {
+    connection.send(
+      connection.directory.replies.command(
+        'NOTICE',
+        connection.nick,
+        `*** WHO lists the first ${MAX_WHO_REPLIES} of ${listed.nicks.length}; NAMES lists all`,
+      ),
+    );
+    listed.nicks.length = MAX_WHO_REPLIES;
+  }
   for (const nick of listed.nicks) {
     connection.numeric(RPL.WHOREPLY, listed.channel, 'chat', serverName, serverName, nick, 'H', `0 ${nick}`);
   }

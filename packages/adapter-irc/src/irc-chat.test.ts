@@ -298,3 +298,29 @@ describe('nick changes', () => {
     expect(await harness.activeTexts()).toEqual(['pat']);
   });
 });
+
+describe('listings of a large main chat', () => {
+  it('lists every name with NAMES and caps WHO at 10 000 with a notice', async () => {
+    harness = await IrcHarness.start({ limits: { maxConnectionsPerAddress: 20_000 } });
+    const sink = { deliver() {}, replaced() {} };
+    await Promise.all(
+      Array.from({ length: 10_050 }, async (_, i) => {
+        const session = harness.hub.open('other', 'elsewhere', sink)!;
+        outsiders.push(session);
+        expect(await session.claimGuest(Name.fromText(`user${i}`))).toBe('ok');
+      }),
+    );
+    const alice = await harness.guest('alice');
+    const welcomeLines = alice.lines.length;
+    alice.send('NAMES #main');
+    await alice.expectCommand('366');
+    const named = alice.lines.slice(welcomeLines).filter((line) => line.command === '353');
+    expect(named.flatMap((line) => line.params[3]!.split(' '))).toHaveLength(10_051);
+    for (const line of named) expect(Buffer.byteLength(line.raw) + 2).toBeLessThanOrEqual(512);
+    alice.send('WHO #main');
+    expect((await alice.expectCommand('NOTICE')).params[1]).toMatch(/first 10000 of 10051/);
+    await alice.expectCommand('315', 10_000);
+    expect(alice.lines.filter((line) => line.command === '352')).toHaveLength(10_000);
+    expect(alice.isClosed).toBe(false);
+  });
+});

@@ -172,3 +172,19 @@ describe('connection limits', () => {
     await first.expectCommand('PONG');
   });
 });
+
+describe('the byte rate', () => {
+  it('holds an endless line to the byte rate: one 417, then the server reads slowly', async () => {
+    harness = await IrcHarness.start({ limits: { bytesPerSecond: 64 * 1024, byteBurst: 64 * 1024 } });
+    const endless = await harness.guest('endless');
+    const bystander = await harness.guest('bystander');
+    endless.write(Buffer.alloc(8 * 1024 * 1024, 0x61));
+    expect((await endless.expectCommand('417')).params[1]).toMatch(/too long/);
+    await sleep(300);
+    expect(endless.socket.writableLength).toBeGreaterThan(2 * 1024 * 1024);
+    expect(harness.hub.stats.rateLimited).toBeGreaterThan(0);
+    expect(endless.lines.filter((line) => line.command === '417')).toHaveLength(1);
+    bystander.send('PING :unharmed');
+    await bystander.expectCommand('PONG');
+  });
+});
