@@ -64,6 +64,26 @@ function healthRoutes(options: AdminOptions): AdminRoute[] {
   ];
 }
 
+/** Every route of the admin server, its OpenAPI document included (built from all of them). */
+export function adminRoutes(options: AdminOptions): AdminRoute[] {
+  const openApi: AdminRoute = defineRoute({
+    method: 'GET',
+    url: '/admin/openapi.json',
+    summary: 'This document',
+    protected: true,
+    responses: { 200: { description: 'The OpenAPI 3.1 document of the admin server' } },
+    handle: async () => ({ status: 200, body: document }),
+  });
+  const routes = [
+    ...healthRoutes(options),
+    ...accountRoutes(options.hub),
+    ...serverApiRoutes(options.hub),
+    openApi,
+  ];
+  const document = openApiDocument(routes, API_VERSION);
+  return routes;
+}
+
 /**
  * The admin server: health, readiness, Prometheus metrics, the admin API (accounts, sessions,
  * rooms, presence) and the server API (system messages, disconnects, connections), described by
@@ -72,7 +92,7 @@ function healthRoutes(options: AdminOptions): AdminRoute[] {
  * (passwords) are never logged: fastify's logger is off.
  */
 export function createAdminServer(options: AdminOptions): FastifyInstance {
-  const { hub, token } = options;
+  const { token } = options;
   const logger = options.logger ?? silentLogger;
   // A name in a path is up to 256 bytes, percent-encoded up to 3 characters each.
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024, routerOptions: { maxParamLength: 1024 } });
@@ -88,17 +108,9 @@ export function createAdminServer(options: AdminOptions): FastifyInstance {
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  const open = healthRoutes(options);
-  const openApi: AdminRoute = defineRoute({
-    method: 'GET',
-    url: '/admin/openapi.json',
-    summary: 'This document',
-    protected: true,
-    responses: { 200: { description: 'The OpenAPI 3.1 document of the admin server' } },
-    handle: async () => ({ status: 200, body: document }),
-  });
-  const guarded = [...accountRoutes(hub), ...serverApiRoutes(hub), openApi];
-  const document = openApiDocument([...open, ...guarded], API_VERSION);
+  const routes = adminRoutes(options);
+  const open = routes.filter((route) => !route.protected);
+  const guarded = routes.filter((route) => route.protected);
 
   for (const route of open) registerRoute(app, route);
   app.register(async (api) => {

@@ -3,10 +3,11 @@
  * resolves and whose operations are exactly the routes fastify serves (enumerated with the
  * `onRoute` hook, so a route added without documentation fails here).
  */
+import { Name } from '@switchboard/core';
 import { createTestHub } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAdminServer } from '../src/admin-http.ts';
+import { type AdminOptions, adminRoutes, createAdminServer } from '../src/admin-http.ts';
 import { GatewayMetrics } from '../src/metrics.ts';
 
 const hubs: ReturnType<typeof createTestHub>[] = [];
@@ -163,5 +164,81 @@ describe('GET /admin/openapi.json', () => {
     const answer = await app.inject({ url: '/admin/nothing-here' });
     expect(answer.statusCode).toBe(404);
     expect(answer.json()).toEqual({ error: 'no route GET /admin/nothing-here' });
+  });
+});
+
+describe('every answer of the admin server', () => {
+  it('has a status its route documents, and a body its schema accepts', async () => {
+    const hub = createTestHub();
+    hubs.push(hub);
+    const options: AdminOptions = {
+      hub,
+      metrics: new GatewayMetrics(hub, ['soh'], () => 0),
+      token: undefined,
+      ready: async () => true,
+    };
+    const app = createAdminServer(options);
+    const routes = adminRoutes(options);
+    await hub.addAccount(Name.fromText('bob'), 'pw');
+    const bob = hub.open('rs-us', '127.0.0.1', { deliver() {}, replaced() {}, disconnected() {} })!;
+    expect(await bob.login(Name.fromText('bob'), 'pw')).toBe('ok');
+    await hub.rooms.create('den', Name.fromText('bob'));
+    hub.sessions.set('c1', 's1');
+
+    // [route, url, payload]: each route, answered well and refused.
+    const calls: Array<[route: string, url: string, payload?: unknown]> = [
+      ['GET /healthz', '/healthz'],
+      ['GET /readyz', '/readyz'],
+      ['GET /metrics', '/metrics'],
+      ['GET /admin/accounts', '/admin/accounts'],
+      ['POST /admin/accounts', '/admin/accounts', { name: 'amy', password: 'pw' }],
+      ['POST /admin/accounts', '/admin/accounts', { name: 'amy', password: 'pw' }],
+      ['POST /admin/accounts', '/admin/accounts', { name: 'switchboard', password: 'pw' }],
+      ['POST /admin/accounts', '/admin/accounts', { name: '' }],
+      ['PUT /admin/accounts/:name/password', '/admin/accounts/amy/password', { password: 'pw2' }],
+      ['PUT /admin/accounts/:name/password', '/admin/accounts/zed/password', { password: 'pw2' }],
+      ['DELETE /admin/accounts/:name', '/admin/accounts/amy'],
+      ['DELETE /admin/accounts/:name', '/admin/accounts/amy'],
+      ['GET /admin/sessions', '/admin/sessions'],
+      ['GET /admin/rooms', '/admin/rooms'],
+      ['GET /admin/presence', '/admin/presence'],
+      ['POST /admin/messages', '/admin/messages', { text: 'hi' }],
+      ['POST /admin/messages', '/admin/messages', { text: 'hi', to: ['bob', 'ghost'] }],
+      ['POST /admin/messages', '/admin/messages', { text: 'hi', room: 'den' }],
+      ['POST /admin/messages', '/admin/messages', { text: 'hi', room: 'nowhere' }],
+      ['POST /admin/messages', '/admin/messages', { text: '' }],
+      ['GET /admin/connections', '/admin/connections'],
+      ['GET /admin/connections', '/admin/connections?limit=5000'],
+      ['GET /admin/openapi.json', '/admin/openapi.json'],
+      ['POST /admin/users/:name/disconnect', '/admin/users/ghost/disconnect'],
+      ['POST /admin/users/:name/disconnect', '/admin/users/bob/disconnect'],
+    ];
+    const statuses = new Map<string, Set<number>>();
+    for (const [key, url, payload] of calls) {
+      const route = routes.find((each) => `${each.method} ${each.url}` === key)!;
+      expect(route, key).toBeDefined();
+      const answer = await app.inject({
+        method: route.method,
+        url,
+        ...(payload !== undefined && { payload }),
+      });
+      const documented = route.responses[answer.statusCode];
+      expect({ key, url, status: answer.statusCode, documented: documented !== undefined }).toEqual({
+        key,
+        url,
+        status: answer.statusCode,
+        documented: true,
+      });
+      if (documented?.schema) documented.schema.parse(answer.json());
+      else if (documented?.contentType) expect(answer.headers['content-type']).toBe(documented.contentType);
+      else if (answer.statusCode === 204) expect(answer.body).toBe('');
+      if (!statuses.has(key)) statuses.set(key, new Set());
+      statuses.get(key)!.add(answer.statusCode);
+    }
+    // Every route was called, and the refusals above really were refusals.
+    expect([...statuses.keys()].sort()).toEqual(routes.map((route) => `${route.method} ${route.url}`).sort());
+    expect([...statuses.get('POST /admin/accounts')!].sort()).toEqual([201, 400, 409, 422]);
+    expect([...statuses.get('POST /admin/messages')!].sort()).toEqual([200, 400, 404]);
+    expect([...statuses.get('POST /admin/users/:name/disconnect')!].sort()).toEqual([200, 404]);
   });
 });
