@@ -27,7 +27,7 @@ const LINES_PER_TURN = 64;
 const REPLY_BACKLOG_BYTES = 64 * 1024;
 /** Direct messages whose "no such nick" answer may be outstanding before reading pauses. */
 const MAX_SENDS_IN_FLIGHT = 32;
-/** Deliveries kept for a client that logged in by SASL but has not seen its welcome yet. */
+/** Deliveries kept for a client whose name is active before its welcome ends (SASL, the names). */
 const MAX_HELD_DELIVERIES = 64;
 
 /**
@@ -69,12 +69,13 @@ export class IrcConnection implements SessionSink {
   #awaitingPong = false;
   #grace: CancelTimer | null = null;
   #corked = false;
+  #linesThisTurn = 0;
   readonly #uncork = () => {
     this.#corked = false;
     this.#socket.uncork();
   };
 
-  /** Admits a socket, or destroys it when a connection limit is reached. */
+  /** Admits a socket, or tells it ERROR and closes it when a connection limit is reached. */
   static accept(directory: IrcDirectory, socket: Socket, clientAddress: string): IrcConnection | null {
     let connection: IrcConnection | null = null;
     const session = directory.hub.open('irc', clientAddress, {
@@ -206,18 +207,21 @@ export class IrcConnection implements SessionSink {
 
   #onData(chunk: Buffer): void {
     if (this.#closing) return;
+    // A read is a new turn of the event loop.
+    this.#linesThisTurn = 0;
     this.#rest = this.#rest === null ? chunk : Buffer.concat([this.#rest.subarray(this.#restAt), chunk]);
     this.#restAt = 0;
     this.#pump();
   }
 
   #pump(): void {
-    let handled = 0;
     while (!this.#closing && !this.#mustWait() && this.#rest !== null) {
-      if (handled === LINES_PER_TURN) {
+      // Counted across the pumps of one turn (a settled send pumps again from a microtask).
+      if (this.#linesThisTurn >= LINES_PER_TURN) {
         this.#yielding = true;
         setImmediate(() => {
           this.#yielding = false;
+          this.#linesThisTurn = 0;
           this.#pump();
         });
         break;
@@ -235,7 +239,7 @@ export class IrcConnection implements SessionSink {
         this.#chargeUnfinished();
         continue;
       }
-      handled += 1;
+      this.#linesThisTurn += 1;
       const pending = line === LINE_TOO_LONG ? this.#tooLong() : this.#onLine(line);
       this.#pay();
       if (pending) this.#await(pending);
