@@ -220,7 +220,7 @@ describe('every answer of the admin server', () => {
       const answer = await app.inject({
         method: route.method,
         url,
-        ...(payload !== undefined && { payload }),
+        ...(payload !== undefined && { payload: payload as object }),
       });
       const documented = route.responses[answer.statusCode];
       expect({ key, url, status: answer.statusCode, documented: documented !== undefined }).toEqual({

@@ -3,6 +3,7 @@ import { type Hub, type Logger, Name, silentLogger } from '@switchboard/core';
 import { createTestHub } from '@switchboard/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisConnections } from './connect-redis.ts';
+import type { RedisAdminChannel } from './redis-admin-channel.ts';
 import { createRedisCluster, type RedisCluster } from './redis-cluster.ts';
 import { eventually } from './testing/eventually.ts';
 import { RedisServer } from './testing/redis-server.ts';
@@ -92,7 +93,7 @@ describe('administrative requests on Redis', () => {
     const b = await node('b', prefix);
     await eventually(() => expect(a.cluster.bus.admin.peers()).toEqual(['b']));
     // b stops answering but its heartbeat key lives on for a while (as after kill -9).
-    await b.cluster.bus.admin.close();
+    await (b.cluster.bus.admin as RedisAdminChannel).close();
     const silent = await a.hub.disconnect(Name.fromText('nobody'));
     expect(silent).toEqual({ closed: 0, missing: 1 });
   });
