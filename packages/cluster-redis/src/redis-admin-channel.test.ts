@@ -6,14 +6,18 @@ import { connectRedis, type RedisConnections } from './connect-redis.ts';
 import type { RedisAdminChannel } from './redis-admin-channel.ts';
 import { createRedisCluster, type RedisCluster } from './redis-cluster.ts';
 import { eventually } from './testing/eventually.ts';
+import { RedisClusterServer } from './testing/redis-cluster-server.ts';
 import { RedisServer } from './testing/redis-server.ts';
 
-let server: RedisServer;
+/** One Redis, and a three-master Redis Cluster (sharded pub/sub): the channel must work on both. */
+const servers: Record<string, { url: string; kill(): Promise<void> } | undefined> = {};
 beforeAll(async () => {
-  server = await RedisServer.start();
-});
+  const [single, cluster] = await Promise.all([RedisServer.start(), RedisClusterServer.start()]);
+  servers.redis = single;
+  servers['redis cluster'] = cluster;
+}, 30_000);
 afterAll(async () => {
-  await server?.kill();
+  await Promise.all(Object.values(servers).map((server) => server?.kill()));
 });
 
 const opened: Array<{ hub: Hub; cluster: RedisCluster; connections: RedisConnections }> = [];
@@ -25,8 +29,8 @@ afterEach(async () => {
   }
 });
 
-async function node(nodeId: string, keyPrefix: string, logger: Logger = silentLogger) {
-  const connections = await connectRedis(server.url, silentLogger);
+async function node(server: string, nodeId: string, keyPrefix: string, logger: Logger = silentLogger) {
+  const connections = await connectRedis(servers[server]!.url, silentLogger);
   const cluster = await createRedisCluster({
     ...connections,
     nodeId,
@@ -55,12 +59,12 @@ function warningsTo(warnings: string[]): Logger {
   return logger;
 }
 
-describe('administrative requests on Redis', () => {
+describe.each(['redis', 'redis cluster'])('administrative requests on %s', (server) => {
   it('ask every live peer and wait for exactly them; malformed frames are dropped with a warning', async () => {
     const prefix = `test:${randomUUID()}:`;
     const warnings: string[] = [];
-    const a = await node('a', prefix, warningsTo(warnings));
-    const b = await node('b', prefix);
+    const a = await node(server, 'a', prefix, warningsTo(warnings));
+    const b = await node(server, 'b', prefix);
     await eventually(() => expect(a.cluster.bus.admin.peers()).toEqual(['b']));
     const ann = b.hub.open('test', '10.0.0.1', { deliver() {}, replaced() {} })!;
     expect(await ann.claimGuest(Name.fromText('ann'))).toBe('ok');
@@ -72,8 +76,10 @@ describe('administrative requests on Redis', () => {
       '[]',
       JSON.stringify({ kind: 'reply', to: 'a', from: 'b', id: 999, body: '{}' }),
     ]) {
-      await a.connections.redis.publish(`${prefix}admin`, frame);
-      await a.connections.redis.publish(`${prefix}admin:a`, frame);
+      for (const channel of [`${prefix}admin`, `${prefix}admin:a`]) {
+        if (server === 'redis') await a.connections.redis.publish(channel, frame);
+        else await a.connections.redis.spublish(channel, frame);
+      }
     }
     const started = performance.now();
     const listing = await a.hub.connections(null, 10);
@@ -89,8 +95,8 @@ describe('administrative requests on Redis', () => {
 
   it('a peer that stopped answering is waited for until the timeout and counted missing', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const a = await node('a', prefix);
-    const b = await node('b', prefix);
+    const a = await node(server, 'a', prefix);
+    const b = await node(server, 'b', prefix);
     await eventually(() => expect(a.cluster.bus.admin.peers()).toEqual(['b']));
     // b stops answering but its heartbeat key lives on for a while (as after kill -9).
     await (b.cluster.bus.admin as RedisAdminChannel).close();
