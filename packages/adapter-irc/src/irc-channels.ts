@@ -158,7 +158,7 @@ export async function who(connection: IrcConnection, params: readonly string[]):
   if (mask.startsWith('#')) {
     listed = { channel: mask, nicks: (await members(connection, mask)) ?? [] };
   } else {
-    const name = await connection.directory.nameOf(mask);
+    const name = connection.directory.nameOf(mask);
     const active = name !== null && (await connection.session.activeNames()).some((n) => n.key === name.key);
     listed = { channel: '*', nicks: active ? [mask] : [] };
   }

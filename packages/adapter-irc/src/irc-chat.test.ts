@@ -96,7 +96,9 @@ describe('chat between IRC clients and with the other protocols', () => {
     expect(nick).toMatch(/\\_[0-9A-F]{8}$/);
     alice.send(`PRIVMSG ${nick} :got it`);
     await waitFor('the answer', () => other.received.length === 1);
-    expect(other.received[0]!.text).toBe('got it');
+    expect(other.received[0]!.text).toBe('got it'); // A shortened nick this server never showed is not searched for among all active names.
+    alice.send(`PRIVMSG ${nick.replace(/[0-9A-F]{8}$/, '00000000')} :made up`);
+    expect((await alice.expectCommand('401')).params[1]).toMatch(/\\_00000000$/);
   });
 
   it('turns /me into a CTCP ACTION and back, and relays no other CTCP', async () => {

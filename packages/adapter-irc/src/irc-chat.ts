@@ -27,9 +27,9 @@ export function message(
   connection: IrcConnection,
   command: 'PRIVMSG' | 'NOTICE',
   params: readonly string[],
-): Promise<void> | null {
+): null {
   const quiet = command === 'NOTICE';
-  const fail = (code: string, ...details: string[]) => {
+  const fail = (code: string, ...details: string[]): null => {
     if (!quiet) connection.numeric(code, ...details);
     return null;
   };
@@ -48,7 +48,6 @@ export function message(
   const { directory } = connection;
   const recipients: Name[] = [];
   const unknown: string[] = [];
-  const shortened: string[] = [];
   for (const target of targets) {
     if (target.startsWith('#')) {
       if (target === connection.channel) connection.session.broadcast(text);
@@ -56,32 +55,14 @@ export function message(
       else fail(ERR.CANNOTSENDTOCHAN, target, 'Cannot send to channel (join it first)');
       continue;
     }
-    const name = directory.decodeNick(target);
-    if (name === 'lookup') shortened.push(target);
-    else if (name === null) unknown.push(target);
+    const name = directory.nameOf(target);
+    if (name === null) unknown.push(target);
     else recipients.push(name);
   }
   for (const nick of unknown) fail(ERR.NOSUCHNICK, nick, 'No such nick/channel');
-  // A shortened nick needs a lookup: the line waits for it, so later lines keep their order.
-  if (shortened.length > 0) return lookUpAndSend(connection, shortened, recipients, text, quiet);
   // The core delivers before its first await, so the message leaves now, in order.
   if (recipients.length > 0) connection.trackSend(sendDirect(connection, recipients, text, quiet));
   return null;
-}
-
-async function lookUpAndSend(
-  connection: IrcConnection,
-  shortened: string[],
-  recipients: Name[],
-  text: string,
-  quiet: boolean,
-): Promise<void> {
-  for (const nick of shortened) {
-    const name = await connection.directory.nameOf(nick);
-    if (name !== null) recipients.push(name);
-    else if (!quiet) connection.numeric(ERR.NOSUCHNICK, nick, 'No such nick/channel');
-  }
-  if (recipients.length > 0 && !connection.isClosing) await sendDirect(connection, recipients, text, quiet);
 }
 
 async function sendDirect(

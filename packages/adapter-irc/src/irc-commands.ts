@@ -96,7 +96,7 @@ function unknown(connection: IrcConnection, command: string): void {
 }
 
 async function isActive(connection: IrcConnection, nick: string): Promise<boolean> {
-  const name = await connection.directory.nameOf(nick);
+  const name = connection.directory.nameOf(nick);
   if (name === null) return false;
   return (await connection.session.activeNames()).some((active) => active.key === name.key);
 }

@@ -82,6 +82,7 @@ export class IrcConnection implements SessionSink {
       deliver: (message) => connection?.deliver(message),
       replaced: () => connection?.replaced(),
       invalidated: () => connection?.invalidated(),
+      disconnected: () => connection?.disconnected(),
     });
     if (!session) {
       // Told in IRC's way, so a client says why instead of reconnecting blindly at once.
@@ -140,6 +141,11 @@ export class IrcConnection implements SessionSink {
 
   invalidated(): void {
     this.close('Your login was invalidated; log in again');
+  }
+
+  /** An administrator disconnected this nick (the server API): told as IRC's ERROR, then closed. */
+  disconnected(): void {
+    this.close('Disconnected by an administrator');
   }
 
   // ---- for the commands ----------------------------------------------------------------------

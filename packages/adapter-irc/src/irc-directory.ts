@@ -16,7 +16,7 @@ export interface RoomMember {
 
 /**
  * What the IRC connections of one server share: its settings, its renderers, the long names
- * behind shortened nicks, and which of its users sit in which private room (the core does not
+ * behind shortened nicks (most recently shown first kept), and which of its users sit in which private room (the core does not
  * publish room membership, so NAMES of a room lists the IRC users of this server in it).
  */
 export class IrcDirectory {
@@ -50,7 +50,8 @@ export class IrcDirectory {
   /** A name's nick; a shortened one is remembered so it can be resolved back. */
   nickOf(name: Name): string {
     const nick = nickOf(name.bytes);
-    if (isShortenedNick(nick) && !this.#shortened.has(nick)) {
+    if (isShortenedNick(nick)) {
+      this.#shortened.delete(nick);
       if (this.#shortened.size >= MAX_REMEMBERED_NICKS) {
         this.#shortened.delete(this.#shortened.keys().next().value!);
       }
@@ -59,28 +60,24 @@ export class IrcDirectory {
     return nick;
   }
 
-  /** A nick's name at once; 'lookup' for a shortened nick this server has not shown. */
-  decodeNick(nick: string): Name | null | 'lookup' {
+  /**
+   * The name a nick stands for, or null when no name can have it. A shortened nick is one this
+   * server has shown (the last 10 000): looking it up among every active name instead would let a
+   * flood of made-up nicks cost a pass over the whole presence each.
+   */
+  nameOf(nick: string): Name | null {
     // The common nick, plain ASCII with nothing escaped, is its own name.
     if (PLAIN_NICK.test(nick)) return Name.fromText(nick);
     const bytes = nameOfNick(nick);
     if (bytes !== null) return Name.fromBytes(bytes);
     if (!isShortenedNick(nick)) return null;
-    return this.#shortened.get(nick) ?? 'lookup';
-  }
-
-  /**
-   * The name a nick stands for, or null when no name can have it. A shortened nick is looked up
-   * among the names this server has shown, then among the active names.
-   */
-  async nameOf(nick: string): Promise<Name | null> {
-    const bytes = nameOfNick(nick);
-    if (bytes !== null) return Name.fromBytes(bytes);
-    if (!isShortenedNick(nick)) return null;
     const known = this.#shortened.get(nick);
-    if (known) return known;
-    for (const name of await this.hub.activeNames()) if (this.nickOf(name) === nick) return name;
-    return null;
+    if (known) {
+      // Used again: it moves to the end, so the least recently shown are forgotten first.
+      this.#shortened.delete(nick);
+      this.#shortened.set(nick, known);
+    }
+    return known ?? null;
   }
 
   enterRoom(room: string, member: RoomMember): void {
