@@ -1,5 +1,6 @@
 import { connectJsonWs } from './connect/json-ws.ts';
 import { connectRsUs } from './connect/rs-us.ts';
+import { connectSessions } from './connect/sessions.ts';
 import { connectSoh } from './connect/soh.ts';
 import { connectTcpRooms } from './connect/tcp-rooms.ts';
 import type { ClientTls } from './connect/transport.ts';
@@ -20,6 +21,7 @@ export interface ConnectFlags {
 const USAGE = `usage: switchboard connect [--tls [--insecure] [--ca FILE]] tcp-rooms|soh|rs-us HOST PORT
        switchboard connect [--insecure] [--ca FILE] json-ws URL [NAME]   (ws:// or wss://)
        switchboard connect [--tls ...] json-ws HOST PORT [NAME]
+       switchboard connect [--insecure] [--ca FILE] sessions URL CLIENT_ID   (ws://, wss://, http://, https://)
 `;
 
 function parsePort(raw: string | undefined): number | null {
@@ -43,6 +45,17 @@ export async function runConnectCommand(
     ...(flags.insecure && { insecure: true }),
     ...(flags.ca !== undefined && { ca: flags.ca }),
   };
+  if (protocol === 'sessions') {
+    const [url, clientId, ...extra] = target;
+    if (!url || !/^(wss?|https?):\/\//.test(url) || !URL.canParse(url))
+      return usage('sessions needs a ws://, wss://, http:// or https:// URL');
+    if (clientId === undefined || clientId === '' || extra.length > 0)
+      return usage('sessions needs URL CLIENT_ID');
+    // The service is HTTP and WebSocket on one port: http(s):// is the same server; --tls means TLS.
+    let wsUrl = url.replace(/^http/, 'ws');
+    if (flags.tls) wsUrl = wsUrl.replace(/^ws:/, 'wss:');
+    return connectSessions({ url: wsUrl, clientId, tls, ...streams });
+  }
   if (protocol === 'json-ws') {
     const [first, second, third] = target;
     if (first && /^wss?:\/\//.test(first)) {
