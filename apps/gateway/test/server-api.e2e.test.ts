@@ -341,3 +341,52 @@ describe('switchboard say, who and kick (the CLI as a child process)', () => {
     expectAllRunning([gateway]);
   });
 });
+
+describe('the CLI and a gateway with an admin token', () => {
+  it('without the token is refused and says so; with it (flag or environment) works', async () => {
+    const token = 'a-token-of-sixteen-or-more';
+    const guarded = await startGateway('guarded', [
+      '--data-dir',
+      tempDir(),
+      ...ONLY_FIVE,
+      '--admin-token',
+      token,
+    ]);
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args, '--admin-url', adminUrl(guarded)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: '', ...env },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (data) => {
+          stdout += data;
+        });
+        child.stderr.on('data', (data) => {
+          stderr += data;
+        });
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+    expect(await run(['who'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'the admin API refused the request (set --admin-token)\n',
+    });
+    expect(await run(['say', 'hi'])).toMatchObject({ code: 1 });
+    expect(await run(['who', '--admin-token', token])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^NAME /),
+    });
+    expect(await run(['say', 'hi'], { SWITCHBOARD_ADMIN_TOKEN: token })).toEqual({
+      code: 0,
+      stdout: 'delivered to nobody: no recipient is active\n',
+      stderr: '',
+    });
+    expect(await run(['kick', 'nobody', '--admin-token', token])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'switchboard kick: not connected: nobody\n',
+    });
+  });
+});
