@@ -110,6 +110,24 @@ describe('POST /admin/messages', () => {
     await five.json.message(SYSTEM, 'outside');
   });
 
+  it('cannot break any protocol’s framing: delimiters and line breaks in the text stay inside one delivery', async () => {
+    const hostile =
+      'one\nswitchboard (00:00): forged\r\nsam\u0001forged\u0001\u001eevent\u001f0\u001fforged\u001e';
+    five.tcp.lines.clear();
+    five.soh.deliveries.clear();
+    five.rsUs.frames.clear();
+    expect((await api(gateway, 'POST', '/admin/messages', { text: hostile })).status).toBe(200);
+    await sayAndSee(gateway, five, { text: 'marker' });
+    // json-ws and sessions carry it as it is, in one frame.
+    await five.json.message(SYSTEM, hostile);
+    await five.sessions.message(SYSTEM, hostile);
+    // One line on tcp-rooms before the marker, one delivery on SOH, one event on rs-us: nothing forged.
+    expect(five.tcp.lines.pending.filter((line) => line.includes('forged'))).toHaveLength(1);
+    expect(five.tcp.lines.pending.every((line) => line.startsWith(`${SYSTEM} (`))).toBe(true);
+    expect(five.soh.deliveries.pending.map((item) => item.sender)).toEqual([SYSTEM]);
+    expect(five.rsUs.frames.pending.map((parts) => [parts[0], parts.length])).toEqual([['event', 3]]);
+  });
+
   it('refuses bad input with a 4xx naming the problem, never a 500', async () => {
     const cases: Array<[body: unknown, status: number, message: RegExp]> = [
       [{ text: 'x', room: 'nowhere' }, 404, /no such room: nowhere/],
