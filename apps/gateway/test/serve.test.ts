@@ -94,9 +94,9 @@ describe('switchboard serve', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh']) {
-      expect(metrics).toContain(`switchboard_connections{adapter="${name}"} 0`);
+      expect(metrics).toContain(`switchboard_connections_open{protocol="${name}"} 0`);
+      expect(metrics).toMatch(new RegExp(`switchboard_messages_received_total\\{protocol="${name}"\\} \\d+`));
     }
-    expect(metrics).toMatch(/switchboard_messages_total \d+/);
     expect(metrics).toContain('switchboard_delivery_latency_seconds_bucket');
     expect(metrics).toContain('switchboard_process_resident_memory_bytes');
   });

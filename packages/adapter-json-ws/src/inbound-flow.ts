@@ -1,4 +1,4 @@
-import type { CancelTimer, Hub, TokenBucket } from '@switchboard/core';
+import type { CancelTimer, Hub, ProtocolStats, TokenBucket } from '@switchboard/core';
 
 /**
  * Most frames waiting for their turn. Reading pauses as soon as one has to wait, but `ws` still
@@ -28,6 +28,8 @@ export interface PausableSocket {
 export class InboundFlow<Frame> {
   readonly #socket: PausableSocket;
   readonly #hub: Hub;
+  /** Its protocol's counters: bytes read, rate pauses. */
+  readonly #stats: ProtocolStats;
   readonly #bucket: TokenBucket;
   readonly #handle: (frame: Frame) => Promise<void> | undefined;
   readonly #onError: (error: unknown) => void;
@@ -43,12 +45,14 @@ export class InboundFlow<Frame> {
   constructor(
     socket: PausableSocket,
     hub: Hub,
+    stats: ProtocolStats,
     handle: (frame: Frame) => Promise<void> | undefined,
     onError: (error: unknown) => void,
     onOverflow: () => void = () => {},
   ) {
     this.#socket = socket;
     this.#hub = hub;
+    this.#stats = stats;
     this.#bucket = hub.rateLimiter();
     this.#handle = handle;
     this.#onError = onError;
@@ -60,6 +64,7 @@ export class InboundFlow<Frame> {
    * Its bytes count against the byte rate, so big frames slow a client as many small ones do.
    */
   push(frame: Frame, bytes = 0): void {
+    this.#stats.bytesIn += bytes;
     if (this.#stopped) return;
     if (this.#busy || this.#rateHold !== null || this.#queue.length > 0) {
       this.#enqueue(frame, bytes);
@@ -144,7 +149,7 @@ export class InboundFlow<Frame> {
 
   /** Over the message rate: stop reading until the budget holds one more message. */
   #holdForRate(): void {
-    this.#hub.stats.rateLimited += 1;
+    this.#stats.rateLimited += 1;
     this.#rateHold = this.#hub.clock.setTimeout(() => {
       this.#rateHold = null;
       this.#pump();

@@ -27,7 +27,7 @@ export type ClientFrame = HelloFrame | ReceiveStatusFrame | SendMessageFrame;
 
 export type DecodeResult =
   | { readonly ok: true; readonly frame: ClientFrame }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string; readonly oversized?: true };
 
 export interface DecodeLimits {
   /** Longest accepted `text`, in Unicode code points (inclusive). */
@@ -113,7 +113,11 @@ export function decodeClientFrame(text: string, limits: DecodeLimits): DecodeRes
       if (!parsed.success) return { ok: false, error: describeIssue('send_message', parsed.error) };
       const { text: messageText, recievers } = parsed.data.data;
       if (isLongerThan(messageText, limits.maxTextCodePoints)) {
-        return { ok: false, error: `text is longer than ${limits.maxTextCodePoints} characters; not sent` };
+        return {
+          ok: false,
+          error: `text is longer than ${limits.maxTextCodePoints} characters; not sent`,
+          oversized: true,
+        };
       }
       return {
         ok: true,

@@ -10,6 +10,7 @@ import {
   type Logger,
   Name,
   type NameProblem,
+  type ProtocolStats,
   type Session,
   type SessionSink,
 } from '@switchboard/core';
@@ -58,6 +59,8 @@ export class JsonWsConnection implements SessionSink {
   readonly #options: JsonWsOptions;
   readonly #logger: Logger;
   readonly #session: Session | null;
+  /** This protocol's counters, also before (or without) a session. */
+  readonly #stats: ProtocolStats;
   readonly #flow: InboundFlow<InboundFrame>;
   readonly #helloTimer: CoarseTimer | null;
   readonly #idleTimer: CoarseTimer | null;
@@ -70,14 +73,21 @@ export class JsonWsConnection implements SessionSink {
     this.#hub = hub;
     this.#options = options;
     this.#logger = logger;
+    this.#stats = hub.stats.forProtocol(PROTOCOL);
     this.#flow = new InboundFlow<InboundFrame>(
       ws,
       hub,
+      this.#stats,
       (frame) => this.#handle(frame),
       (error) => this.#failed(error),
       () => this.#close(closeCodes.policyViolation, 'too much input at once'),
     );
-    ws.on('error', (error) => logger.debug({ err: error }, 'json-ws connection error'));
+    ws.on('error', (error) => {
+      // A frame over the hard limit: ws closes with 1009 and says so here.
+      if ((error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        this.#stats.oversized += 1;
+      logger.debug({ err: error }, 'json-ws connection error');
+    });
     this.closed = new Promise((resolve) => {
       ws.once('close', () => {
         this.#helloTimer?.cancel();
@@ -142,6 +152,7 @@ export class JsonWsConnection implements SessionSink {
     }
     const decoded = decodeClientFrame(frame, this.#options);
     if (!decoded.ok) {
+      if (decoded.oversized) this.#stats.oversized += 1;
       this.#send(encodeErrorFrame(decoded.error));
       return undefined;
     }
@@ -181,7 +192,7 @@ export class JsonWsConnection implements SessionSink {
   }
 
   #send(frame: string | Buffer): void {
-    sendFrame(this.#ws, this.#hub, frame);
+    sendFrame(this.#ws, this.#hub, frame, this.#stats);
   }
 
   #close(code: number, reason: string): void {

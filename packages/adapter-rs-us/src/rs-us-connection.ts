@@ -144,6 +144,7 @@ export class RsUsConnection implements SessionSink {
   }
 
   #onData(chunk: Buffer): void {
+    this.#session.stats.bytesIn += chunk.length;
     // A closing connection still drains its input, so the close is a FIN and not a reset.
     if (this.#closing) return;
     // Reading pauses while a command waits, so a read rarely lands on a held rest; if one does,
@@ -237,7 +238,7 @@ export class RsUsConnection implements SessionSink {
   }
 
   #throttle(owesCommand: boolean): void {
-    this.#hub.stats.rateLimited += 1;
+    this.#session.stats.rateLimited += 1;
     this.#wait(owesCommand);
   }
 
@@ -255,6 +256,7 @@ export class RsUsConnection implements SessionSink {
 
   #execute(frame: RsUsFrame): Promise<void> | null {
     if (frame.kind === 'error') {
+      if (frame.error === 'too-large') this.#session.stats.oversized += 1;
       this.#finish('io_error');
       return null;
     }
@@ -356,9 +358,10 @@ export class RsUsConnection implements SessionSink {
     const socket = this.#socket;
     if (!socket.writable) return;
     socket.write(bytes);
+    this.#session.stats.bytesOut += bytes.length;
     if (socket.writableLength > this.#hub.limits.maxQueuedBytes) {
       // A client that stopped reading: drop it rather than let its queue grow without bound.
-      this.#hub.stats.slowReaderDrops += 1;
+      this.#session.stats.slowReaderDrops += 1;
       this.#closing = true;
       this.#dispose();
       socket.destroy();

@@ -20,6 +20,7 @@ import {
   isServiceUnavailable,
   type Logger,
   Name,
+  type ProtocolStats,
   type Session,
   type SessionSink,
 } from '@switchboard/core';
@@ -52,6 +53,8 @@ export class SessionsConnection implements SessionSink {
   readonly #options: SessionsOptions;
   readonly #logger: Logger;
   readonly #session: Session | null;
+  /** This protocol's counters, also before (or without) a session. */
+  readonly #stats: ProtocolStats;
   readonly #flow: InboundFlow<InboundFrame>;
   readonly #keepalive: CoarseTimer | null;
   #awaitingPong = false;
@@ -70,14 +73,21 @@ export class SessionsConnection implements SessionSink {
     this.#hub = hub;
     this.#options = options;
     this.#logger = logger;
+    this.#stats = hub.stats.forProtocol(PROTOCOL);
     this.#flow = new InboundFlow<InboundFrame>(
       ws,
       hub,
+      this.#stats,
       (frame) => this.#handle(frame),
       (error) => this.#failed(error),
       () => this.#close(closeCodes.policyViolation, 'too much input at once'),
     );
-    ws.on('error', (error) => logger.debug({ err: error }, 'sessions connection error'));
+    ws.on('error', (error) => {
+      // A frame over the hard limit: ws closes with 1009 and says so here.
+      if ((error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        this.#stats.oversized += 1;
+      logger.debug({ err: error }, 'sessions connection error');
+    });
     this.closed = new Promise((resolve) => {
       ws.once('close', () => {
         this.#keepalive?.cancel();
@@ -181,6 +191,7 @@ export class SessionsConnection implements SessionSink {
     }
     const decoded = decodeClientFrame(frame, this.#options);
     if (!decoded.ok) {
+      if (decoded.oversized) this.#stats.oversized += 1;
       this.#send(encodeErrorFrame(decoded.error));
       return undefined;
     }
@@ -188,7 +199,7 @@ export class SessionsConnection implements SessionSink {
   }
 
   #send(frame: string | Buffer): void {
-    sendFrame(this.#ws, this.#hub, frame);
+    sendFrame(this.#ws, this.#hub, frame, this.#stats);
   }
 
   #close(code: number, reason: string): void {

@@ -95,9 +95,12 @@ export class SohConnection implements SessionSink {
 
   deliver(message: ChatMessage): void {
     if (!this.#socket.writable) return;
-    this.#socket.write(message.encoded(encodeDelivery));
+    const frame = message.encoded(encodeDelivery);
+    this.#socket.write(frame);
+    const stats = this.#session!.stats;
+    stats.bytesOut += frame.length;
     if (this.#socket.writableLength > this.#hub.limits.maxQueuedBytes) {
-      this.#hub.stats.slowReaderDrops += 1;
+      stats.slowReaderDrops += 1;
       this.drop();
     }
   }
@@ -124,6 +127,7 @@ export class SohConnection implements SessionSink {
   }
 
   #onData(chunk: Buffer): void {
+    this.#session!.stats.bytesIn += chunk.length;
     if (this.#finished) return;
     // Reading pauses during a wait, so a chunk rarely lands on a held rest; if one does, the two
     // are kept as one buffer, still undecoded.
@@ -155,6 +159,8 @@ export class SohConnection implements SessionSink {
       if (field !== null) {
         this.#onField(field);
       } else if (this.#decoder.failed) {
+        // The only way the decoder fails: a field over the limit.
+        this.#session!.stats.oversized += 1;
         this.drop();
         return;
       } else {
@@ -228,7 +234,7 @@ export class SohConnection implements SessionSink {
 
   /** Stops reading until the budget is back; a client that has gone is not waited for. */
   #throttle(owesMessage: boolean): void {
-    this.#hub.stats.rateLimited += 1;
+    this.#session!.stats.rateLimited += 1;
     if (this.#inputEnded || peerHasEnded(this.#socket)) this.drop();
     else this.#wait(owesMessage);
   }

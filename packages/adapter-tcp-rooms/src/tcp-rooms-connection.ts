@@ -145,6 +145,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   }
 
   tooLong(): void {
+    this.#session.stats.oversized += 1;
     this.#found = TOO_LONG;
   }
 
@@ -162,6 +163,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   // ---- input -------------------------------------------------------------------------------------
 
   #onData(chunk: Buffer): void {
+    this.#session.stats.bytesIn += chunk.length;
     // A closing connection keeps reading (and ignoring) input so the client's EOF is seen.
     if (this.#ending) return;
     if (this.#unread === null) {
@@ -268,7 +270,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
 
   /** Over the rate (messages or bytes): stop reading until it is back under. Nothing is lost. */
   #waitForRate(): void {
-    this.context.hub.stats.rateLimited += 1;
+    this.#session.stats.rateLimited += 1;
     this.#socket.pause();
     this.#rateTimer = this.context.hub.clock.setTimeout(
       () => {
@@ -307,8 +309,9 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   #write(data: string | Buffer): void {
     const socket = this.#socket;
     socket.write(data);
+    this.#session.stats.bytesOut += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (socket.writableLength > this.context.hub.limits.maxQueuedBytes) {
-      this.context.hub.stats.slowReaderDrops += 1;
+      this.#session.stats.slowReaderDrops += 1;
       this.destroy();
     }
   }

@@ -57,6 +57,7 @@ export {
   type SystemTarget,
 } from './hub/hub.ts';
 export { HubStats, LATENCY_BUCKETS_MS } from './hub/hub-stats.ts';
+export { IDENTIFICATION_BUCKETS_MS, ProtocolStats } from './hub/protocol-stats.ts';
 export { type ClaimResult, type IdentityKind, Session, type SessionSink } from './hub/session.ts';
 export { ConnectionLimiter } from './limits/connection-limiter.ts';
 export { defaultLimits, type Limits } from './limits/limits.ts';

@@ -5,6 +5,12 @@ import { hashPassword, type ScryptParams, verifyPassword } from './password-hash
 
 export type LoginResult = 'ok' | 'wrong-password' | 'unknown-user' | 'throttled';
 
+/** Where a login's consequences are counted (a protocol's stats). */
+export interface LoginCounts {
+  /** Locks this attempt's failure began (of its name, of its address). */
+  loginLocks: number;
+}
+
 /** Accounts over a store: hashing, constant-time checks and failed-login throttling. */
 export class Accounts {
   readonly #store: AccountStore;
@@ -33,11 +39,11 @@ export class Accounts {
    * Checks a password. Attempts for one name run one after another, so a flood of parallel
    * guesses cannot all be checked before the failures that lock the name are counted.
    */
-  authenticate(name: Name, password: string, address: string): Promise<LoginResult> {
+  authenticate(name: Name, password: string, address: string, counts?: LoginCounts): Promise<LoginResult> {
     const previous = this.#attempts.get(name.key);
     const attempt = (previous ?? Promise.resolve())
       .catch(() => {})
-      .then(() => this.#authenticateNow(name, password, address));
+      .then(() => this.#authenticateNow(name, password, address, counts));
     const settled = attempt.finally(() => {
       if (this.#attempts.get(name.key) === settled) this.#attempts.delete(name.key);
     });
@@ -46,7 +52,12 @@ export class Accounts {
     return attempt;
   }
 
-  async #authenticateNow(name: Name, password: string, address: string): Promise<LoginResult> {
+  async #authenticateNow(
+    name: Name,
+    password: string,
+    address: string,
+    counts: LoginCounts | undefined,
+  ): Promise<LoginResult> {
     if (this.#throttle.isLocked(name.key, address)) return 'throttled';
     const stored = await this.#store.getPasswordHash(name.key);
     const valid = stored !== undefined && (await verifyPassword(password, stored));
@@ -54,7 +65,8 @@ export class Accounts {
       this.#throttle.recordSuccess(name.key);
       return 'ok';
     }
-    this.#throttle.recordFailure(name.key, address);
+    const locks = this.#throttle.recordFailure(name.key, address);
+    if (counts) counts.loginLocks += locks;
     return stored === undefined ? 'unknown-user' : 'wrong-password';
   }
 

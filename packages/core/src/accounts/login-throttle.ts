@@ -41,10 +41,12 @@ export class LoginThrottle {
     return this.#lockedAt(`n:${nameKey}`, now) || this.#lockedAt(`a:${address}`, now);
   }
 
-  recordFailure(nameKey: string, address: string): void {
+  /** Counts a failure; returns how many locks it began (the name's, the address's: 0 to 2). */
+  recordFailure(nameKey: string, address: string): number {
     const now = this.#clock.now();
-    this.#count(`n:${nameKey}`, this.#options.maxFailuresPerName, now);
-    this.#count(`a:${address}`, this.#options.maxFailuresPerAddress, now);
+    const name = this.#count(`n:${nameKey}`, this.#options.maxFailuresPerName, now);
+    const byAddress = this.#count(`a:${address}`, this.#options.maxFailuresPerAddress, now);
+    return Number(name) + Number(byAddress);
   }
 
   /** A successful login clears its name's count (not its address's). */
@@ -75,7 +77,8 @@ export class LoginThrottle {
     return record.failures;
   }
 
-  #count(key: string, limit: number, now: number): void {
+  /** True when this failure locked the key. */
+  #count(key: string, limit: number, now: number): boolean {
     let record = this.#records.get(key);
     if (!record) {
       record = { failures: [], lockedUntil: 0 };
@@ -83,9 +86,9 @@ export class LoginThrottle {
     }
     const failures = this.#recent(record, now);
     failures.push(now);
-    if (failures.length >= limit) {
-      record.lockedUntil = now + this.#options.lockMs;
-      failures.length = 0;
-    }
+    if (failures.length < limit) return false;
+    record.lockedUntil = now + this.#options.lockMs;
+    failures.length = 0;
+    return true;
   }
 }

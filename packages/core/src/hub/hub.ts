@@ -139,12 +139,12 @@ export class Hub {
    */
   open(protocol: string, address: string, sink: SessionSink): Session | null {
     if (!this.#connections.tryAcquire(address)) {
-      this.stats.refusedConnections += 1;
+      this.stats.forProtocol(protocol).refused += 1;
       return null;
     }
     this.#sessionCounter += 1;
-    this.stats.connectionOpened(protocol);
     const session = new Session(this, `${this.#sessionCounter}`, protocol, address, sink);
+    session.stats.open += 1;
     this.#open.add(session);
     return session;
   }
@@ -202,7 +202,7 @@ export class Hub {
       text,
       timestamp: this.clock.now(),
     };
-    this.stats.messages += 1;
+    this.stats.systemMessages += 1;
     const names = new Set(this.#deliverSystem(request));
     const { replies, missing } = await this.#requests.ask(JSON.stringify(request));
     for (const answer of parseAnswers<DeliverAnswer>(replies))
@@ -281,7 +281,11 @@ export class Hub {
   async login(session: Session, name: Name, password: string): Promise<LoginResult> {
     // Even if an account of that name exists (made before it was reserved): nobody acts as it.
     if (this.isReserved(name)) return 'wrong-password';
-    const result = await this.#reach(this.accounts.authenticate(name, password, session.address));
+    const result = await this.#reach(
+      this.accounts.authenticate(name, password, session.address, session.stats),
+    );
+    if (result === 'throttled') session.stats.loginThrottled += 1;
+    else if (result !== 'ok') session.stats.loginFailures += 1;
     if (result !== 'ok' || session.closed) return result;
     this.#bindRegistered(session, name);
     return result;
@@ -298,7 +302,7 @@ export class Hub {
     const sender = session.name;
     if (!sender) return [...recipients];
     const message = new ChatMessage(sender, text, this.clock.now(), true);
-    this.stats.messages += 1;
+    session.stats.messagesReceived += 1;
     const keys: string[] = [];
     const unseen = new Set<string>();
     for (const recipient of recipients) {
@@ -313,7 +317,7 @@ export class Hub {
         unseen.delete(key);
       }
     }
-    if (!this.#bus.clustered) return [...unseen].map(Name.fromKey);
+    if (!this.#bus.clustered) return this.#unknownRecipients(session, [...unseen]);
     this.#bus.publish({
       kind: 'direct',
       to: keys,
@@ -324,17 +328,26 @@ export class Hub {
     if (unseen.size === 0) return [];
     try {
       const active = await this.#presence.filterActive([...unseen]);
-      return [...unseen].filter((key) => !active.has(key)).map(Name.fromKey);
+      return this.#unknownRecipients(
+        session,
+        [...unseen].filter((key) => !active.has(key)),
+      );
     } catch {
-      return [...unseen].map(Name.fromKey);
+      return this.#unknownRecipients(session, [...unseen]);
     }
+  }
+
+  /** Counts a direct message's recipients that were not active, for the sender's protocol. */
+  #unknownRecipients(session: Session, keys: string[]): Name[] {
+    session.stats.unknownRecipients += keys.length;
+    return keys.map(Name.fromKey);
   }
 
   broadcast(session: Session, text: string | Buffer): void {
     const sender = session.name;
     if (!sender) return;
     const message = new ChatMessage(sender, text, this.clock.now(), false);
-    this.stats.messages += 1;
+    session.stats.messagesReceived += 1;
     const room = session.room;
     const members = this.#byRoom.get(room ?? MAIN_CHAT);
     if (members) this.#deliverAll(members, message, sender.key);
@@ -384,6 +397,7 @@ export class Hub {
     session.name = null;
     session.kind = null;
     session.claimToken = 0;
+    session.stats.identified -= 1;
     if (holders && holders.size === 0) {
       this.#byName.delete(name.key);
       this.#localNames.delete(name.key);
@@ -397,7 +411,7 @@ export class Hub {
     session.closed = true;
     this.#open.delete(session);
     this.#connections.release(session.address);
-    this.stats.connectionClosed(session.protocol);
+    session.stats.open -= 1;
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -412,6 +426,12 @@ export class Hub {
   #bind(session: Session, name: Name, kind: 'guest' | 'registered'): void {
     session.name = name;
     session.kind = kind;
+    session.stats.identified += 1;
+    if (session.identifiedAt === null) {
+      const now = this.clock.now();
+      session.identifiedAt = now;
+      session.stats.observeIdentification(now - session.connectedAt);
+    }
     let holders = this.#byName.get(name.key);
     if (!holders) {
       holders = new Set();
@@ -527,7 +547,7 @@ export class Hub {
       if (target.name!.key === skipNameKey) continue;
       try {
         target.sink.deliver(message);
-        this.stats.deliveries += 1;
+        target.stats.deliveries += 1;
       } catch (error) {
         this.logger.error({ err: error, protocol: target.protocol }, 'delivery failed');
       }

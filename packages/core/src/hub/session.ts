@@ -4,6 +4,7 @@ import type { ChatMessage } from '../messages/chat-message.ts';
 import type { Name } from '../names/name.ts';
 import type { JoinResult } from '../rooms/rooms.ts';
 import type { Hub } from './hub.ts';
+import type { ProtocolStats } from './protocol-stats.ts';
 
 /** What the core asks of an adapter for one connection. Every method must return promptly. */
 export interface SessionSink {
@@ -49,6 +50,13 @@ export class Session {
   closed = false;
   /** When the hub admitted the connection (ms since the epoch, on the hub's clock). */
   readonly connectedAt: number;
+  /** When the connection first acted under a name; null until then. */
+  identifiedAt: number | null = null;
+  /**
+   * Its protocol's counters, looked up once here: the hub and the adapter count on it with a
+   * plain `+= 1` (adapters: `bytesIn`, `bytesOut`, `slowReaderDrops`, `rateLimited`, `oversized`).
+   */
+  readonly stats: ProtocolStats;
   readonly #hub: Hub;
 
   constructor(hub: Hub, id: string, protocol: string, address: string, sink: SessionSink) {
@@ -58,6 +66,7 @@ export class Session {
     this.address = address;
     this.sink = sink;
     this.connectedAt = hub.clock.now();
+    this.stats = hub.stats.forProtocol(protocol);
   }
 
   get identified(): boolean {
