@@ -120,7 +120,7 @@ async function members(connection: IrcConnection, channel: string): Promise<stri
   const room = roomOfChannel(channel);
   if (room === undefined) return null;
   if (room === null) {
-    const names: Name[] = await connection.session.activeNames();
+    const names: Name[] = await connection.directory.activeNames();
     return names.map((name) => connection.directory.nickOf(name));
   }
   return connection.directory.roomMembers(room).map((member) => member.nick);
@@ -159,7 +159,7 @@ export async function who(connection: IrcConnection, params: readonly string[]):
     listed = { channel: mask, nicks: (await members(connection, mask)) ?? [] };
   } else {
     const name = connection.directory.nameOf(mask);
-    const active = name !== null && (await connection.session.activeNames()).some((n) => n.key === name.key);
+    const active = name !== null && (await connection.directory.isActive(name));
     listed = { channel: '*', nicks: active ? [mask] : [] };
   }
   if (connection.isClosing) return;

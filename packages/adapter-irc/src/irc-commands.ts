@@ -98,7 +98,7 @@ function unknown(connection: IrcConnection, command: string): void {
 async function isActive(connection: IrcConnection, nick: string): Promise<boolean> {
   const name = connection.directory.nameOf(nick);
   if (name === null) return false;
-  return (await connection.session.activeNames()).some((active) => active.key === name.key);
+  return connection.directory.isActive(name);
 }
 
 async function whois(connection: IrcConnection, params: readonly string[]): Promise<void> {
@@ -126,7 +126,7 @@ async function ison(connection: IrcConnection, params: readonly string[]): Promi
     return;
   }
   const active = new Set(
-    (await connection.session.activeNames()).map((name) => connection.directory.nickOf(name)),
+    (await connection.directory.activeNames()).map((name) => connection.directory.nickOf(name)),
   );
   const asked = params.flatMap((param) => param.split(' ')).filter((nick) => active.has(nick));
   if (!connection.isClosing) connection.numeric(RPL.ISON, asked.join(' '));

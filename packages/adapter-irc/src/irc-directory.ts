@@ -29,6 +29,8 @@ export class IrcDirectory {
   readonly broadcast: (message: ChatMessage) => RenderedMessage;
   readonly #shortened = new Map<string, Name>();
   readonly #rooms = new Map<string, Set<RoomMember>>();
+  #listing: Promise<Name[]> | null = null;
+  #activeKeys: Promise<Set<string>> | null = null;
 
   constructor(hub: Hub, logger: Logger, options: IrcOptions) {
     this.hub = hub;
@@ -78,6 +80,27 @@ export class IrcDirectory {
       this.#shortened.set(nick, known);
     }
     return known ?? null;
+  }
+
+  /**
+   * Every active name, shared by all the listings (NAMES, WHO, WHOIS, ISON) of one turn of the
+   * event loop: a flood of them costs one copy of the presence per turn, not one per line.
+   */
+  activeNames(): Promise<Name[]> {
+    if (this.#listing === null) {
+      this.#listing = this.hub.activeNames();
+      setImmediate(() => {
+        this.#listing = null;
+        this.#activeKeys = null;
+      });
+    }
+    return this.#listing;
+  }
+
+  /** Whether a name is active, from the same listing (a set of it, made once per turn). */
+  async isActive(name: Name): Promise<boolean> {
+    this.#activeKeys ??= this.activeNames().then((names) => new Set(names.map((active) => active.key)));
+    return (await this.#activeKeys).has(name.key);
   }
 
   enterRoom(room: string, member: RoomMember): void {
