@@ -166,6 +166,7 @@ export class IrcConnection implements SessionSink {
 
   /** Registration is complete: the deadline stops and the idle timer runs. */
   welcome(): void {
+    this.directory.forgetListing();
     this.#registrationDeadline?.cancel();
     this.#registrationDeadline = null;
     const { pingIntervalMs } = this.directory.options;

@@ -97,6 +97,12 @@ export class IrcDirectory {
     return this.#listing;
   }
 
+  /** An IRC user of this server took a name: the next listing must show it (to itself first). */
+  forgetListing(): void {
+    this.#listing = null;
+    this.#activeKeys = null;
+  }
+
   /** Whether a name is active, from the same listing (a set of it, made once per turn). */
   async isActive(name: Name): Promise<boolean> {
     this.#activeKeys ??= this.activeNames().then((names) => new Set(names.map((active) => active.key)));

@@ -45,6 +45,7 @@ export async function changeNick(connection: IrcConnection, params: readonly str
     }
     session.logout();
     if ((await session.claimGuest(name)) === 'ok') {
+      directory.forgetListing();
       const old = connection.nick;
       connection.nick = directory.nickOf(name);
       connection.send(`:${userPrefix(old, directory.options.serverName)} NICK :${connection.nick}\r\n`);
