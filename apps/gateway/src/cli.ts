@@ -1,19 +1,26 @@
 import { Command, CommanderError } from 'commander';
-import { adapterNames } from './adapters.ts';
+import type { AdapterDefinition } from '@switchboard/core';
+import { adapters } from './adapters.ts';
 import { ConfigError, type FlagValues, loadConfig, setPath } from './config.ts';
 import { startGateway } from './gateway.ts';
 import { createLogger } from './logger.ts';
+import { type LoadedPlugin, loadPlugins, namingPlugin, PluginError } from './plugins/load-plugins.ts';
+import { requestedPlugins } from './plugins/requested-plugins.ts';
 import type { UserAction } from './user-command.ts';
 
+type ServeFlag = [flag: string, key: string, path: string[], help: string];
+
 /** Flag → config path. Values stay strings until the config schema checks them (and names them). */
-const serveFlags: Array<[flag: string, key: string, path: string[], help: string]> = [
+const serveFlagsOf = (adapterNames: readonly string[]): ServeFlag[] => [
   ['--host <host>', 'host', ['host'], 'address every adapter listens on (default 0.0.0.0)'],
-  ...adapterNames.map((name): [string, string, string[], string] => [
-    `--${name}-port <port>`,
-    `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Port`,
-    ['adapters', name, 'port'],
-    `${name} port (0 picks a free one)`,
-  ]),
+  ...adapterNames.map(
+    (name): ServeFlag => [
+      `--${name}-port <port>`,
+      `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Port`,
+      ['adapters', name, 'port'],
+      `${name} port (0 picks a free one)`,
+    ],
+  ),
   ['--admin-port <port>', 'adminPort', ['admin', 'port'], 'admin HTTP port (default 8081)'],
   ['--admin-host <host>', 'adminHost', ['admin', 'host'], 'admin HTTP address (default 127.0.0.1)'],
   ['--admin-token <token>', 'adminToken', ['admin', 'token'], 'bearer token required by the admin API'],
@@ -30,8 +37,20 @@ const serveFlags: Array<[flag: string, key: string, path: string[], help: string
   ['--tls-key <file>', 'tlsKey', ['tls', 'key'], 'PEM private key of --tls-cert'],
 ];
 
-function flagsToConfig(options: Record<string, string | undefined>): FlagValues {
+type ServeOptions = Record<string, string | undefined> & { plugin?: string[] };
+
+function flagsToConfig(
+  options: ServeOptions,
+  serveFlags: readonly ServeFlag[],
+  adapterNames: readonly string[],
+): FlagValues {
   const result: FlagValues = {};
+  // `--ports 0`: every adapter on a free port (tests, benchmarks, CI); a --<name>-port still wins.
+  if (options.ports !== undefined) {
+    const value = /^\d+$/.test(options.ports) ? Number(options.ports) : options.ports;
+    for (const name of adapterNames) setPath(result, ['adapters', name, 'port'], value);
+  }
+  if (options.plugin !== undefined) result.plugins = options.plugin;
   for (const [, key, path] of serveFlags) {
     const raw = options[key];
     if (raw === undefined) continue;
@@ -42,13 +61,25 @@ function flagsToConfig(options: Record<string, string | undefined>): FlagValues 
   return result;
 }
 
-async function serve(options: Record<string, string | undefined>): Promise<void> {
+async function serve(
+  options: ServeOptions,
+  serveFlags: readonly ServeFlag[],
+  plugins: readonly LoadedPlugin[],
+): Promise<void> {
+  const registry: AdapterDefinition<unknown>[] = [...adapters, ...plugins.map((plugin) => plugin.definition)];
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig({ file: options.config, flags: flagsToConfig(options) });
+    if (options.ports !== undefined && options.ports !== '0')
+      throw new ConfigError(`--ports takes only 0 (every adapter on a free port), not ${options.ports}`);
+    const flags = flagsToConfig(
+      options,
+      serveFlags,
+      registry.map((definition) => definition.name),
+    );
+    config = loadConfig({ file: options.config, flags, registry });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`switchboard: ${error.message}\n`);
+    process.stderr.write(`switchboard: ${namingPlugin(error.message, plugins)}\n`);
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
@@ -57,7 +88,7 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
-    gateway = await startGateway(config, logger);
+    gateway = await startGateway(config, logger, registry);
   } catch (error) {
     logger.fatal({ err: error }, `switchboard could not start: ${(error as Error).message}`);
     process.exitCode = 1;
@@ -105,7 +136,12 @@ async function serve(options: Record<string, string | undefined>): Promise<void>
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-export function buildProgram(): Command {
+/** The CLI; `plugins` are the adapters `serve` loaded from outside (they add their port flags). */
+export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
+  const adapterNames = [...adapters, ...plugins.map((plugin) => plugin.definition)].map(
+    (definition) => definition.name,
+  );
+  const serveFlags = serveFlagsOf(adapterNames);
   const program = new Command('switchboard')
     .description('One chat gateway, five wire protocols.')
     .exitOverride()
@@ -117,8 +153,14 @@ export function buildProgram(): Command {
   for (const [flag, , , help] of serveFlags) serveCommand.option(flag, help);
   serveCommand
     .option('--only <adapters>', `comma-separated subset of: ${adapterNames.join(', ')}`)
+    .option('--ports <0>', 'every adapter on a free port (0), unless its --<adapter>-port says otherwise')
+    .option(
+      '--plugin <module>',
+      'load an adapter from a package or a path (repeatable; also `plugins` in the config file)',
+      (module: string, modules: string[] = []) => [...modules, module],
+    )
     .option('--config <file>', 'JSON config file (flags beat environment, environment beats the file)')
-    .action(serve);
+    .action((options: ServeOptions) => serve(options, serveFlags, plugins));
 
   const user = program
     .command('user')
@@ -238,9 +280,24 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The plug-ins a `serve` command line asks for, loaded; null (exit 2 told) when one cannot be. */
+async function pluginsOf(argv: string[]): Promise<LoadedPlugin[] | null> {
+  if (argv[0] !== 'serve') return [];
+  try {
+    return await loadPlugins(requestedPlugins(argv, process.env), adapters);
+  } catch (error) {
+    if (!(error instanceof PluginError || error instanceof ConfigError)) throw error;
+    process.stderr.write(`switchboard: ${error.message}\n`);
+    process.exitCode = 2;
+    return null;
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const plugins = await pluginsOf(argv);
+    if (plugins === null) return;
+    await buildProgram(plugins).parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2;

@@ -1,4 +1,11 @@
-import { EdgeRuntime, Hub, type Logger, type RunningAdapter } from '@switchboard/core';
+import {
+  type AdapterDefinition,
+  EdgeRuntime,
+  Hub,
+  type Logger,
+  type RunningAdapter,
+} from '@switchboard/core';
+import { adapters } from './adapters.ts';
 import { createAdminServer } from './admin-http.ts';
 import { adapterSettings, enabledAdapters, type GatewayConfig, tlsFiles } from './config.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -19,8 +26,15 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Starts every enabled adapter and the admin server on one hub. */
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+/**
+ * Starts every enabled adapter of `registry` (the built-ins, plus plug-ins `config` was loaded
+ * with) and the admin server on one hub.
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  logger: Logger,
+  registry: readonly AdapterDefinition<unknown>[] = adapters,
+): Promise<RunningGateway> {
   // First: a certificate that cannot be read stops the start before anything is opened.
   const edge = new EdgeRuntime({
     logger: logger.child({ component: 'edge' }),
@@ -46,7 +60,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const running = new Map<string, RunningAdapter>();
   const stopAdapters = () => Promise.allSettled([...running.values()].map((adapter) => adapter.close()));
   try {
-    for (const definition of enabledAdapters(config)) {
+    for (const definition of enabledAdapters(config, registry)) {
       const { port, tls, options } = adapterSettings(config, definition.name);
       const adapterLogger = logger.child({ adapter: definition.name });
       const adapter = await definition.start({

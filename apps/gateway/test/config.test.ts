@@ -19,7 +19,14 @@ describe('configuration', () => {
     const ports = Object.fromEntries(
       enabledAdapters(config).map((a) => [a.name, adapterSettings(config, a.name).port]),
     );
-    expect(ports).toEqual({ 'json-ws': 8080, 'tcp-rooms': 7070, sessions: 8880, 'rs-us': 7171, soh: 7878 });
+    expect(ports).toEqual({
+      'json-ws': 8080,
+      'tcp-rooms': 7070,
+      sessions: 8880,
+      'rs-us': 7171,
+      soh: 7878,
+      irc: 6667,
+    });
     expect(config.limits).toEqual({
       // SPEC's 200 000, unless the descriptor limit leaves room for fewer (issue 12).
       maxConnections: maxConnectionsForDescriptors(descriptorSoftLimit(), 200_000),

@@ -21,22 +21,19 @@ export function tempDir(prefix = 'switchboard-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Every port flag set to 0, so tests never collide with each other or a running gateway. */
-export const FREE_PORTS = [
-  '--json-ws-port=0',
-  '--tcp-rooms-port=0',
-  '--sessions-port=0',
-  '--rs-us-port=0',
-  '--soh-port=0',
-  '--admin-port=0',
-  '--host=127.0.0.1',
-];
+/** Every port on a free one, so tests never collide with each other or a running gateway. */
+export const FREE_PORTS = ['--ports=0', '--admin-port=0', '--host=127.0.0.1'];
 
 /** Runs `switchboard ARGS` and resolves once its ready line names the bound ports. */
-export function startGatewayProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
+export function startGatewayProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<GatewayProcess> {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },
+    ...(cwd !== undefined && { cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

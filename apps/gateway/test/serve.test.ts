@@ -56,10 +56,11 @@ describe('switchboard serve', () => {
     expect(await sohExchange(gateway.ports.soh!)).toEqual(Buffer.from('alice\x01hi there\x01'));
   });
 
-  it('starts all five adapters and logs one ready line naming each with its port', async () => {
+  it('starts all six adapters and logs one ready line naming each with its port', async () => {
     const gateway = await start(['serve', ...FREE_PORTS, '--data-dir', tempDir()]);
     expect(Object.keys(gateway.ports).sort()).toEqual([
       'admin',
+      'irc',
       'json-ws',
       'rs-us',
       'sessions',
@@ -93,7 +94,7 @@ describe('switchboard serve', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    for (const name of ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh']) {
+    for (const name of ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh', 'irc']) {
       expect(metrics).toContain(`switchboard_connections_open{protocol="${name}"} 0`);
       expect(metrics).toMatch(new RegExp(`switchboard_messages_received_total\\{protocol="${name}"\\} \\d+`));
     }

@@ -1,0 +1,42 @@
+import { defineAdapter, edgeOf } from '@switchboard/core';
+import { z } from 'zod';
+import { LineChatConnection } from './line-chat-connection.ts';
+
+/** Every setting has a default: `{}` is a valid configuration. */
+const optionsSchema = z.object({
+  /** Longest line in bytes, newline included; a longer one is refused and the client closed. */
+  maxLineBytes: z.int().min(64).max(65_536).default(4_096),
+  /** A client that has not named itself this long after connecting is closed. */
+  nameTimeoutMs: z.int().positive().default(60_000),
+});
+
+export type LineChatOptions = z.infer<typeof optionsSchema>;
+
+/**
+ * line-chat: one line per command over TCP. The first line is the client's name; then
+ * `@NAME TEXT` sends TEXT to NAME and any other line goes to the main chat. Deliveries are
+ * `main SENDER TEXT` or `direct SENDER TEXT` lines, fields separated by a tab.
+ */
+export default defineAdapter<LineChatOptions>({
+  name: 'line-chat',
+  defaultPort: 7474,
+  optionsSchema,
+  async start(context) {
+    const { hub, logger, host, port, options } = context;
+    const connections = new Set<LineChatConnection>();
+    // The edge gives the listener TLS, the PROXY protocol and descriptor limits when configured.
+    const listener = await edgeOf(context).listenTcp({ host, port }, (socket, address) => {
+      const connection = new LineChatConnection(socket, hub, logger, options, address);
+      connections.add(connection);
+      socket.once('close', () => connections.delete(connection));
+    });
+    return {
+      port: listener.port,
+      async close() {
+        const closed = listener.close();
+        for (const connection of connections) connection.shutdown();
+        await closed;
+      },
+    };
+  },
+});

@@ -1,0 +1,69 @@
+import { connect } from 'node:net';
+import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+
+/** What a hostile client might send; the last line is over the limit and ends its connection. */
+const GARBAGE = [
+  '\u0000\u0001\u001e\n',
+  '@\n',
+  '@ nobody\n',
+  '@nobody\n',
+  '\r\n\r\n',
+  `${'x'.repeat(70_000)}\n`,
+];
+
+/**
+ * The line-chat driver of the adapter contract and the interop matrix: the name is the first
+ * line, `welcome` confirms it, `main`/`direct` lines are the deliveries.
+ */
+export const driver: AdapterContractDriver = {
+  identity: 'guest',
+  canBroadcast: true,
+  canListSeveral: false,
+  sampleName: 'lïne-chät',
+  async connect({ port }, name) {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    const inbox = new ContractInbox();
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    let welcomed: (error?: Error) => void = () => {};
+    const welcome = new Promise<void>((resolve, reject) => {
+      welcomed = (error) => (error ? reject(error) : resolve());
+    });
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      pending += chunk;
+      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+        const raw = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        const [kind, sender = '', text = ''] = raw.split('\t');
+        if (kind === 'welcome') welcomed();
+        else if (kind === 'error') welcomed(new Error(`${name} refused: ${raw}`));
+        else inbox.push({ sender, text, direct: kind === 'direct', raw });
+      }
+    });
+    void closed.then(() => {
+      welcomed(new Error(`the server closed the connection of ${name}`));
+      inbox.end();
+    });
+    socket.write(`${name}\n`);
+    await welcome;
+    const client: ContractClient = {
+      sendDirect: (to, text) => socket.write(`@${to} ${text}\n`),
+      broadcast: (text) => socket.write(`${text}\n`),
+      next: (timeoutMs) => inbox.next(timeoutMs),
+      expectNothing: (ms) => inbox.expectNothing(ms),
+      pauseReading: () => socket.pause(),
+      sendGarbage() {
+        for (const piece of GARBAGE) socket.write(piece);
+      },
+      closed: () => closed,
+      close: async () => {
+        socket.end();
+        await closed;
+      },
+      destroy: () => socket.destroy(),
+    };
+    return client;
+  },
+};
