@@ -30,11 +30,11 @@ RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
 
-# json-ws, tcp-rooms, sessions, rs-us, soh, admin. The admin server stays on 127.0.0.1 inside
+# json-ws, tcp-rooms, sessions, rs-us, soh, irc, admin. The admin server stays on 127.0.0.1 inside
 # the container (the HEALTHCHECK below runs in here); publish 8081 only after setting
 # --admin-host 0.0.0.0 together with --admin-token. To move the admin port, set
 # SWITCHBOARD_ADMIN_PORT (not --admin-port): the HEALTHCHECK reads it.
-EXPOSE 8080 7070 8880 7171 7878 8081
+EXPOSE 8080 7070 8880 7171 7878 6667 8081
 
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.SWITCHBOARD_ADMIN_PORT || 8081}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adapterNames } from '../../apps/gateway/src/adapters.ts';
 import { copyBuildContext } from './build-context.mjs';
 import {
   Children,
@@ -164,7 +165,7 @@ await withCleanup(
     const ready = await waitForReadyLine(gateway);
     const readyMs = Math.round(performance.now() - spawnedAt);
     if (ready.mode !== 'embedded') fail(`expected the embedded store, the ready line says ${ready.mode}`);
-    for (const name of ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh', 'admin'])
+    for (const name of [...adapterNames, 'admin'])
       if (!(ready.ports[name] > 0))
         fail(`the ready line has no port for ${name}: ${JSON.stringify(ready.ports)}`);
     if (!existsSync(join(dataDir, 'switchboard.db'))) fail(`no SQLite store in the data dir ${dataDir}`);

@@ -7,15 +7,7 @@ import { connect, createServer } from 'node:net';
 export const GATEWAY_READY = 'switchboard ready';
 
 /** Every adapter and the admin server on a free loopback port, so checks never collide. */
-export const FREE_PORT_FLAGS = [
-  '--host=127.0.0.1',
-  '--json-ws-port=0',
-  '--tcp-rooms-port=0',
-  '--sessions-port=0',
-  '--rs-us-port=0',
-  '--soh-port=0',
-  '--admin-port=0',
-];
+export const FREE_PORT_FLAGS = ['--host=127.0.0.1', '--ports=0', '--admin-port=0'];
 
 /** `count` distinct free TCP ports on 127.0.0.1 (held together while chosen, so all differ). */
 export async function freePorts(count) {

@@ -8,14 +8,15 @@
 // Every expected line must be there exactly once, or rendering fails: a reshaped shipped file
 // must not quietly stop being tested.
 
-/** SPEC's default ports, which the shipped file uses to name each adapter. */
-export const DEFAULT_PORTS = {
-  8080: 'json-ws',
-  7070: 'tcp-rooms',
-  8880: 'sessions',
-  7171: 'rs-us',
-  7878: 'soh',
-};
+import { adapters } from '../../apps/gateway/src/adapters.ts';
+
+/**
+ * The adapters' default ports, which the shipped file uses to name each adapter: from the
+ * gateway's registry, so a registered adapter the file lacks fails the rendering.
+ */
+export const DEFAULT_PORTS = Object.fromEntries(
+  adapters.map((adapter) => [adapter.defaultPort, adapter.name]),
+);
 
 const TEMP_KINDS = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
 
