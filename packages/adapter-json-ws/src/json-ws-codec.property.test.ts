@@ -127,6 +127,7 @@ describe('decodeClientFrame properties', () => {
           expect(decodeClientFrame(frame(max + 1), limits)).toEqual({
             ok: false,
             error: `text is longer than ${max} characters; not sent`,
+            oversized: true,
           });
         },
       ),
