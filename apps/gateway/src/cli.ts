@@ -1,5 +1,5 @@
-import { Command, CommanderError } from 'commander';
 import type { AdapterDefinition } from '@switchboard/core';
+import { Command, CommanderError } from 'commander';
 import { adapters } from './adapters.ts';
 import { ConfigError, type FlagValues, loadConfig, setPath } from './config.ts';
 import { startGateway } from './gateway.ts';
@@ -7,6 +7,7 @@ import { createLogger } from './logger.ts';
 import { type LoadedPlugin, loadPlugins, namingPlugin, PluginError } from './plugins/load-plugins.ts';
 import { requestedPlugins } from './plugins/requested-plugins.ts';
 import type { UserAction } from './user-command.ts';
+import { packageVersion } from './version.ts';
 
 type ServeFlag = [flag: string, key: string, path: string[], help: string];
 
@@ -144,6 +145,7 @@ export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
   const serveFlags = serveFlagsOf(adapterNames);
   const program = new Command('switchboard')
     .description('One chat gateway, five wire protocols.')
+    .version(packageVersion(), '-V, --version', 'print the version of switchboard')
     .exitOverride()
     .showHelpAfterError();
 
@@ -252,10 +254,42 @@ export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
     },
   );
 
+  // `config print`: what `serve` with these flags would run with, and where each value came from.
+  const configCommand = program
+    .command('config')
+    .description('the effective configuration, and the JSON Schema of the config file');
+  const printCommand = configCommand
+    .command('print')
+    .description('every setting `serve` would run with these flags, and where it came from (secrets masked)');
+  for (const [flag, , , help] of serveFlags) printCommand.option(flag, help);
+  printCommand
+    .option('--only <adapters>', `comma-separated subset of: ${adapterNames.join(', ')}`)
+    .option('--ports <0>', 'every adapter on a free port (0), unless its --<adapter>-port says otherwise')
+    .option('--config <file>', 'JSON config file (or SWITCHBOARD_CONFIG)')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: ServeOptions) => {
+      const { runConfigPrint } = await import('./config-print.ts');
+      process.exitCode = runConfigPrint({
+        file: options.config,
+        flags: flagsToConfig(options, serveFlags, adapterNames),
+        env: process.env,
+        json: (options as { json?: unknown }).json === true,
+        out: process.stdout,
+        err: process.stderr,
+      });
+    });
+  configCommand
+    .command('schema')
+    .description('print the JSON Schema of the config file (as in switchboard.schema.json)')
+    .action(async () => {
+      const { configJsonSchema } = await import('./config-schema.ts');
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+
   program
     .command('connect')
     .description(
-      'terminal client: connect tcp-rooms|soh|rs-us HOST PORT, connect json-ws URL|HOST PORT [NAME]',
+      'terminal client: connect tcp-rooms|soh|rs-us HOST PORT, json-ws URL|HOST PORT [NAME], sessions URL CLIENT_ID',
     )
     .argument('<protocol>')
     .argument('<target...>')

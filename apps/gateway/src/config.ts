@@ -256,7 +256,9 @@ export function readConfigFile(file: string): Json {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new Error('not a JSON object');
-    return parsed as Json;
+    // `$schema` points an editor at switchboard.schema.json; it is no setting.
+    const { $schema: _schema, ...settings } = parsed as Json;
+    return settings;
   } catch (error) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
   }

@@ -122,7 +122,10 @@ describe('web chat across gateway restarts, at phone width', () => {
     await page.getByRole('textbox', { name: 'Nickname' }).fill(NAME);
     await page.getByRole('button', { name: 'Join' }).click();
     await page.getByText(`You are ${NAME}`).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    // Page scripts as text: this project type-checks without the DOM library.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
     for (const control of [
       page.getByRole('textbox', { name: 'Message' }),
       page.getByRole('button', { name: 'Send to everyone' }),
@@ -181,23 +184,20 @@ describe('web chat across gateway restarts, at phone width', () => {
 
   it('backs off while the gateway stays down (doubling, capped, jittered) and is back within seconds of its return', async () => {
     // Every announced wait, as the page shows it: "… in 1.3 s (attempt 3)…".
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { announced: string[] }).announced = seen;
-      const status = document.getElementById('status-text')!;
-      new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
-        childList: true,
-        characterData: true,
-        subtree: true,
+    await page.evaluate(`{
+      const status = document.getElementById('status-text');
+      window.announced = [];
+      new MutationObserver(() => window.announced.push(status.textContent)).observe(status, {
+        childList: true, characterData: true, subtree: true,
       });
-    });
+    }`);
     const rejoinsBefore = await logged(`reconnected as ${NAME}`);
     await stopGateway();
     await new Promise((resolve) => setTimeout(resolve, 3_500));
     gateway = await startOnSamePorts();
     const restarted = performance.now();
     const rejoinMs = await msUntilLogged(`reconnected as ${NAME}`, rejoinsBefore, restarted);
-    const announced = await page.evaluate(() => (window as unknown as { announced: string[] }).announced);
+    const announced = await page.evaluate<string[]>('window.announced');
     const waits = announced
       .map((text) => /in ([\d.]+) s \(attempt (\d+)\)/.exec(text))
       .filter((match) => match !== null)
