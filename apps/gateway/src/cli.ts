@@ -266,10 +266,16 @@ export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
     .option('--only <adapters>', `comma-separated subset of: ${adapterNames.join(', ')}`)
     .option('--ports <0>', 'every adapter on a free port (0), unless its --<adapter>-port says otherwise')
     .option('--config <file>', 'JSON config file (or SWITCHBOARD_CONFIG)')
+    .option(
+      '--plugin <module>',
+      'an adapter module `serve` would load (repeatable)',
+      (module: string, modules: string[] = []) => [...modules, module],
+    )
     .option('--json', 'print JSON instead of a table')
     .action(async (options: ServeOptions) => {
       const { runConfigPrint } = await import('./config-print.ts');
       process.exitCode = runConfigPrint({
+        registry: [...adapters, ...plugins.map((plugin) => plugin.definition)],
         file: options.config,
         flags: flagsToConfig(options, serveFlags, adapterNames),
         env: process.env,
@@ -316,7 +322,8 @@ export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
 
 /** The plug-ins a `serve` command line asks for, loaded; null (exit 2 told) when one cannot be. */
 async function pluginsOf(argv: string[]): Promise<LoadedPlugin[] | null> {
-  if (argv[0] !== 'serve') return [];
+  // `config print` shows what `serve` would run with, so it loads the same plug-ins.
+  if (argv[0] !== 'serve' && !(argv[0] === 'config' && argv[1] === 'print')) return [];
   try {
     return await loadPlugins(requestedPlugins(argv, process.env), adapters);
   } catch (error) {

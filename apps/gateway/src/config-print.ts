@@ -1,6 +1,9 @@
+import type { AdapterDefinition } from '@switchboard/core';
+import { adapters } from './adapters.ts';
 import {
   ConfigError,
   configFromEnvironment,
+  configSchemaFor,
   environmentVariables,
   type FlagValues,
   type GatewayConfig,
@@ -27,6 +30,8 @@ export interface ConfigPrintOptions {
   /** The flags of `switchboard serve`, mapped to config paths. */
   flags: FlagValues;
   env: NodeJS.ProcessEnv;
+  /** Every adapter `serve` would run: the built-ins and the plug-ins it would load. */
+  registry?: readonly AdapterDefinition<unknown>[];
   json?: boolean;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
@@ -45,14 +50,16 @@ export function effectiveSettings(options: Omit<ConfigPrintOptions, 'out' | 'err
   settings: EffectiveSetting[];
 } {
   const file = options.file ?? options.env.SWITCHBOARD_CONFIG;
-  const config = loadConfig({ file, env: options.env, flags: options.flags });
+  const registry = options.registry ?? adapters;
+  const schema = configSchemaFor(registry);
+  const config = loadConfig({ file, env: options.env, flags: options.flags, registry });
   const layers: Array<[SettingSource, Record<string, unknown>]> = [
     ['flag', options.flags],
-    ['environment', configFromEnvironment(options.env)],
+    ['environment', configFromEnvironment(options.env, schema)],
     ['file', file ? readConfigFile(file) : {}],
   ];
   const settings: EffectiveSetting[] = [];
-  for (const [variable, path] of environmentVariables()) {
+  for (const [variable, path] of environmentVariables(schema)) {
     const source = layers.find(([, layer]) => lookup(layer, path) !== undefined)?.[0] ?? 'default';
     settings.push({
       setting: path.join('.'),

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../src/config-schema.ts';
@@ -126,6 +127,27 @@ describe('switchboard config print', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^switchboard: invalid setting admin\.port/);
+  });
+
+  it('lists the settings of the plug-ins serve would load, from the same sources', async () => {
+    const plugin = fileURLToPath(
+      new URL('../../../examples/line-chat-adapter/src/index.ts', import.meta.url),
+    );
+    const { code, stdout, stderr } = await cli(
+      ['config', 'print', '--json', '--plugin', plugin, '--line-chat-port', '7575'],
+      { SWITCHBOARD_LINE_CHAT_MAX_LINE_BYTES: '2048' },
+    );
+    expect([code, stderr]).toEqual([0, '']);
+    const { settings } = JSON.parse(stdout) as { settings: Row[] };
+    const row = (setting: string) => settings.find((entry) => entry.setting === setting);
+    expect(row('plugins')).toMatchObject({ value: [plugin], source: 'flag' });
+    expect(row('adapters.line-chat.port')).toMatchObject({ value: 7575, source: 'flag' });
+    expect(row('adapters.line-chat.maxLineBytes')).toMatchObject({
+      value: 2048,
+      source: 'environment',
+      variable: 'SWITCHBOARD_LINE_CHAT_MAX_LINE_BYTES',
+    });
+    expect(row('adapters.line-chat.nameTimeoutMs')).toMatchObject({ source: 'default' });
   });
 
   it('config schema prints the JSON Schema the repository commits', async () => {
