@@ -257,4 +257,23 @@ describe('web chat across gateway restarts, at phone width', () => {
       await other.close();
     }
   });
+  it('does not come back after a kick from the server API (4003 is final too)', async () => {
+    const name = `${NAME}-3`;
+    await page.getByRole('textbox', { name: 'Nickname' }).fill(name);
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.getByText(`You are ${name}`).waitFor();
+    const response = await fetch(`http://127.0.0.1:${gateway!.ports.admin}/admin/users/${name}/disconnect`, {
+      method: 'POST',
+    });
+    expect(response.status).toBe(200);
+    await page
+      .locator('#log li.notice', {
+        hasText: 'disconnected (4003 disconnected by an administrator); join again',
+      })
+      .waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await page.getByRole('status').isHidden()).toBe(true);
+    expect(await page.getByRole('textbox', { name: 'Nickname' }).isVisible()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
 });
