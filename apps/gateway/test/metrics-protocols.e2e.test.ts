@@ -377,6 +377,63 @@ describe('/metrics per protocol, from real sockets', () => {
     receiver.socket.destroy();
   });
 
+  it('json-ws: frames over the message rate pause reading (counted under json-ws), every one answered', async () => {
+    const before = await countersOf('json-ws');
+    const client = new CountingWs(`ws://127.0.0.1:${gateway.ports['json-ws']}/`);
+    await client.opened;
+    client.send({ type: 'hello', data: { user: 'hasty' } });
+    await client.see('chat_status');
+    const count = 90;
+    for (let i = 0; i < count; i++) client.send({ type: 'recieve_status' });
+    await until(
+      'every answer',
+      async () => client.frames.length,
+      (n) => n === count + 1,
+      15_000,
+    );
+    const after = await countersOf('json-ws');
+    expect(after.rateLimited - before.rateLimited).toBeGreaterThanOrEqual(1);
+    expect(after.bytesIn - before.bytesIn).toBe(client.written);
+    expect(after.bytesOut - before.bytesOut).toBe(client.read);
+    client.ws.close();
+    await until(
+      'closed',
+      () => countersOf('json-ws'),
+      (c) => c.open === before.open,
+    );
+  });
+
+  it('a json-ws recipient that stops reading is a slow-reader drop of json-ws, not of the soh sender', async () => {
+    const before = { ws: await countersOf('json-ws'), soh: await countersOf('soh') };
+    const stuck = new CountingWs(`ws://127.0.0.1:${gateway.ports['json-ws']}/`);
+    await stuck.opened;
+    stuck.send({ type: 'hello', data: { user: 'stuckws' } });
+    await stuck.see('chat_status');
+    (stuck.ws as unknown as { _socket: Socket })._socket.pause();
+    const sender = new CountingTcp(gateway.ports.soh!);
+    sender.write('pusher2\x01');
+    await until(
+      'named',
+      () => countersOf('soh'),
+      (c) => c.identified - before.soh.identified === 1,
+    );
+    const big = Buffer.from(`stuckws\x01${'w'.repeat(MAX_SOH_FIELD - 10)}\x01`);
+    for (let round = 0; round < 400; round++) {
+      if ((await countersOf('json-ws')).slowReader > before.ws.slowReader) break;
+      sender.write(big);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    const after = await until(
+      'the drop',
+      () => countersOf('json-ws'),
+      (c) => c.open === before.ws.open,
+    );
+    expect(after.slowReader - before.ws.slowReader).toBe(1);
+    expect((await countersOf('soh')).slowReader).toBe(before.soh.slowReader);
+    stuck.ws.terminate();
+    sender.socket.destroy();
+  });
+
   it('soh: a recipient that stops reading is dropped and counted as a slow reader; the sender is not', async () => {
     const before = await countersOf('soh');
     const sender = new CountingTcp(gateway.ports.soh!);
