@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 
 const prefix = process.argv[2];
 if (!prefix) throw new Error('usage: pack-check-cli.mjs PREFIX');
@@ -39,6 +40,13 @@ const printed = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
 if (printed !== version)
   fail(`switchboard --version printed ${JSON.stringify(printed)}, expected ${version}`);
 console.log(`switchboard --version: ${printed}`);
+
+// The config file's JSON Schema ships in the package, and is the one the installed CLI generates.
+const shipped = JSON.parse(readFileSync(join(packageDir, 'switchboard.schema.json'), 'utf8'));
+const generated = JSON.parse(execFileSync(bin, ['config', 'schema'], { encoding: 'utf8' }));
+if (!isDeepStrictEqual(shipped, generated))
+  fail('switchboard.schema.json differs from `switchboard config schema`');
+console.log('switchboard config schema: the shipped switchboard.schema.json');
 
 // The adapter list, from the installed gateway itself (resolved through its package exports).
 const requireHere = createRequire(join(prefix, 'lib', 'node_modules', 'resolve.cjs'));
