@@ -116,7 +116,10 @@ describe('switchboard connect sessions', () => {
     ann.type('@nobody are you there');
     ann.end();
     expect(await ann.exited).toBe(0);
-    expect(ann.lines().slice(3)).toEqual(['error: not active, message not delivered to: nobody', 'online: ann, bob']);
+    expect(ann.lines().slice(3)).toEqual([
+      'error: not active, message not delivered to: nobody',
+      'online: ann, bob',
+    ]);
     expect(ann.stderr()).toBe('');
   });
 
