@@ -44,7 +44,7 @@ export function checkTargets(scenarios: ScenarioResult[]): TargetCheck[] {
   for (const row of rows('idle', 'RSS per connection')) {
     const protocol = row.case.split(' × ')[0]!;
     if (protocol === 'json-ws') ceiling(row, 10, '≤ 10 KiB RSS per idle json-ws connection');
-    if (['soh', 'tcp-rooms', 'rs-us'].includes(protocol))
+    if (['soh', 'tcp-rooms', 'rs-us', 'irc'].includes(protocol))
       ceiling(row, 4, '≤ 4 KiB RSS per idle TCP connection');
   }
   for (const id of ['direct', 'broadcast']) {

@@ -51,13 +51,23 @@ const cases: Array<{ name: string; contenders: Contender[] }> = [
   { name: 'json-ws → soh', contenders: [sb('json-ws', 'soh')] },
   { name: 'soh → json-ws', contenders: [sb('soh', 'json-ws')] },
   { name: 'tcp-rooms → rs-us', contenders: [sb('tcp-rooms', 'rs-us')] },
+  // The raw net relay speaks SOH: the raw-TCP floor an IRC relay would not beat.
+  {
+    name: 'irc → irc',
+    contenders: [sb('irc', 'irc'), { system: 'raw net', start: rawNet, from: 'soh', to: 'soh' }],
+  },
 ];
 
 /** Scenario 3: direct messages between pairs, same protocol and across protocols. */
-export async function directScenario(context: BenchContext): Promise<ScenarioResult> {
+export async function directScenario(
+  context: BenchContext,
+  /** Only these cases (`irc → irc`); all when absent. */
+  onlyCases?: readonly string[],
+): Promise<ScenarioResult> {
   const table = new RowTable();
   const notes: string[] = [];
   for (const { name, contenders } of cases) {
+    if (onlyCases && !onlyCases.includes(name)) continue;
     for (const contender of contenders) {
       context.log(`direct ${name}: ${contender.system}`);
       let result: TrafficResult | null = null;

@@ -41,6 +41,7 @@ const contenders: Contender[] = [
   { system: 'raw net', row: 'soh', protocol: 'soh', start: rawNet },
   { system: SWITCHBOARD, row: 'tcp-rooms', protocol: 'tcp-rooms', start: (context) => gateway(context) },
   { system: SWITCHBOARD, row: 'rs-us', protocol: 'rs-us', start: (context) => gateway(context) },
+  { system: SWITCHBOARD, row: 'irc', protocol: 'irc', start: (context) => gateway(context) },
 ];
 
 /**
@@ -48,7 +49,11 @@ const contenders: Contender[] = [
  * /proc) and V8 heap are read before any client and again once N connections are identified
  * and have settled; the difference over N is the cost of one connection.
  */
-export async function idleScenario(context: BenchContext): Promise<ScenarioResult> {
+export async function idleScenario(
+  context: BenchContext,
+  /** Only these protocol rows (a short run of one protocol against its raw floor); all when absent. */
+  onlyRows?: readonly string[],
+): Promise<ScenarioResult> {
   const table = new RowTable();
   const notes: string[] = [];
   const counts = context.scale.idleCounts.map((count) => Math.min(count, context.maxConnectionsPerProcess));
@@ -58,6 +63,7 @@ export async function idleScenario(context: BenchContext): Promise<ScenarioResul
     );
   }
   for (const contender of contenders) {
+    if (onlyRows && !onlyRows.includes(contender.row)) continue;
     context.log(`idle ${contender.row}: ${contender.system}`);
     let measured: Array<{ count: number; rss: number; heap: number }> = [];
     try {
@@ -96,6 +102,7 @@ export async function idleScenario(context: BenchContext): Promise<ScenarioResul
     sessions: ['json-ws', 'raw ws'],
     'tcp-rooms': ['soh', 'raw net'],
     'rs-us': ['soh', 'raw net'],
+    irc: ['soh', 'raw net'],
   };
   for (const row of table.rows) {
     const protocol = row.case.split(' × ')[0]!;
@@ -114,7 +121,7 @@ export async function idleScenario(context: BenchContext): Promise<ScenarioResul
     rows: table.rows,
     chartMetric: RSS_PER_CONNECTION,
     notes: [
-      `(RSS or heap after N identified connections − before the first) / N, read ${context.scale.settleSeconds} s after the last one was identified. tcp-rooms and rs-us connections are logged in (100 accounts shared); soh connections have sent their name (soh never answers it). The raw ws figure of the sessions row repeats the json-ws one; the raw net figure of tcp-rooms and rs-us repeats the SOH relay, the raw-TCP floor.`,
+      `(RSS or heap after N identified connections − before the first) / N, read ${context.scale.settleSeconds} s after the last one was identified. tcp-rooms and rs-us connections are logged in (100 accounts shared); soh connections have sent their name (soh never answers it). irc connections have registered (NICK, USER) and joined #main. The raw ws figure of the sessions row repeats the json-ws one; the raw net figure of tcp-rooms, rs-us and irc repeats the SOH relay, the raw-TCP floor.`,
       ...notes,
     ],
   };

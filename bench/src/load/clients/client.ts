@@ -1,5 +1,5 @@
 /** One load-generator connection, whatever its protocol. */
-export type ClientProtocol = 'json-ws' | 'soh' | 'tcp-rooms' | 'rs-us' | 'sessions' | 'socket.io';
+export type ClientProtocol = 'json-ws' | 'soh' | 'tcp-rooms' | 'rs-us' | 'sessions' | 'irc' | 'socket.io';
 
 export interface ClientSpec {
   protocol: ClientProtocol;

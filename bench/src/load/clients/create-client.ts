@@ -1,5 +1,5 @@
 import type { Client, ClientEvents, ClientSpec } from './client.ts';
-import { RsUsClient, SohClient, TcpRoomsClient } from './tcp-client.ts';
+import { IrcClient, RsUsClient, SohClient, TcpRoomsClient } from './tcp-client.ts';
 import { WebSocketClient } from './websocket-client.ts';
 
 export function createClient(spec: ClientSpec, events: ClientEvents): Client {
@@ -14,5 +14,7 @@ export function createClient(spec: ClientSpec, events: ClientEvents): Client {
       return new TcpRoomsClient(spec, events);
     case 'rs-us':
       return new RsUsClient(spec, events);
+    case 'irc':
+      return new IrcClient(spec, events);
   }
 }

@@ -33,8 +33,10 @@ export abstract class TcpClient implements Client {
       };
       this.socket.on('connect', () => this.greet(identified, reject));
       this.socket.on('data', (chunk: Buffer) => {
-        if (this.#identified) scanner.feed(chunk);
-        else this.handshake(chunk, identified, reject);
+        if (this.#identified) {
+          scanner.feed(chunk);
+          this.traffic(chunk);
+        } else this.handshake(chunk, identified, reject);
       });
       this.socket.on('error', (error) => reject(error));
       this.socket.on('close', () => {
@@ -50,6 +52,8 @@ export abstract class TcpClient implements Client {
   protected abstract handshake(chunk: Buffer, identified: () => void, fail: (error: Error) => void): void;
   abstract sendDirect(to: string, text: string): void;
   abstract sendBroadcast(text: string): void;
+  /** Bytes after identification, besides the stamp scan: for protocols that must answer (IRC PING). */
+  protected traffic(_chunk: Buffer): void {}
 
   close(): void {
     this.socket.destroy();
@@ -131,5 +135,43 @@ export class RsUsClient extends TcpClient {
   }
   sendBroadcast(text: string): void {
     this.out.push(`broadcast\x1f${text}\x1e`);
+  }
+}
+
+/**
+ * IRC: NICK and USER, identified at the end of the welcome (the server joins #main then, 366);
+ * `PRIVMSG NICK :TEXT` and `PRIVMSG #main :TEXT`. Answers the server's PING so an idle client stays.
+ */
+export class IrcClient extends TcpClient {
+  readonly #lines = new Framer('\r\n');
+
+  protected greet(): void {
+    this.socket.write(`NICK ${this.spec.name}\r\nUSER bench 0 * :bench\r\n`);
+  }
+
+  protected handshake(chunk: Buffer, identified: () => void, fail: (error: Error) => void): void {
+    for (const line of this.#lines.push(chunk)) {
+      const command = line.startsWith(':') ? line.split(' ', 3)[1] : line.split(' ', 1)[0];
+      if (command === 'PING') this.socket.write(`PONG ${line.slice(5)}\r\n`);
+      else if (command === '366') identified();
+      else if (command === 'ERROR' || command === '432' || command === '433' || command === '451')
+        fail(new Error(`irc registration: ${line}`));
+    }
+  }
+
+  protected override traffic(chunk: Buffer): void {
+    // A PING is rare (after 90 s of silence) and starts a line; a cheap look at each chunk finds it.
+    const at = chunk.indexOf('PING :');
+    if (at === 0 || (at > 0 && chunk[at - 1] === 0x0a)) {
+      const end = chunk.indexOf('\r\n', at);
+      this.socket.write(`PONG ${chunk.toString('utf8', at + 5, end < 0 ? chunk.length : end)}\r\n`);
+    }
+  }
+
+  sendDirect(to: string, text: string): void {
+    this.out.push(`PRIVMSG ${to} :${text}\r\n`);
+  }
+  sendBroadcast(text: string): void {
+    this.out.push(`PRIVMSG #main :${text}\r\n`);
   }
 }
