@@ -1,18 +1,12 @@
-// One command: a gateway with all five adapters, one scripted user per protocol, a short
-// conversation, and every delivery printed exactly as the receiving protocol put it on the wire.
+// One command: a gateway with every registered adapter, one scripted user per protocol (each
+// driven by the test driver its adapter package exports), a short conversation, and every
+// delivery printed as the receiving protocol put it on the wire.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Name, silentLogger } from '@switchboard/core';
-import { loadConfig, startGateway } from '@switchboard/gateway';
-import {
-  type ChatClient,
-  jsonWsClient,
-  rsUsClient,
-  sessionsClient,
-  sohClient,
-  tcpRoomsClient,
-} from '@switchboard/gateway/scripted-clients';
+import { silentLogger } from '@switchboard/core';
+import type { AdapterContractDriver, ContractClient } from '@switchboard/core/testing';
+import { adapterPackage, adapters, loadConfig, startGateway } from '@switchboard/gateway';
 
 const config = loadConfig({
   env: {},
@@ -20,55 +14,67 @@ const config = loadConfig({
     host: '127.0.0.1',
     dataDir: mkdtempSync(join(tmpdir(), 'switchboard-demo-')),
     logLevel: 'silent',
+    scryptCost: 1024,
     admin: { port: 0 },
-    adapters: Object.fromEntries(
-      ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh'].map((name) => [name, { port: 0 }]),
-    ),
+    adapters: Object.fromEntries(adapters.map(({ name }) => [name, { port: 0 }])),
   },
 });
 const gateway = await startGateway(config, silentLogger);
-const port = (name: string) => gateway.ports[name]!;
 console.log(
   `gateway up: ${Object.entries(gateway.ports)
     .map(([name, p]) => `${name}=${p}`)
     .join(' ')}\n`,
 );
 
-await gateway.hub.addAccount(Name.fromText('dave'), 'dave-secret');
-const users: ChatClient[] = [
-  await jsonWsClient(port('json-ws'), 'alice'),
-  await tcpRoomsClient(port('tcp-rooms'), 'bob', 'bob-secret'),
-  await sohClient(port('soh'), 'carol'),
-  await rsUsClient(port('rs-us'), 'dave', 'dave-secret'),
-  await sessionsClient(port('sessions'), 'erin'),
-];
-const [alice, bob, carol, dave, erin] = users as [ChatClient, ChatClient, ChatClient, ChatClient, ChatClient];
+interface User {
+  protocol: string;
+  name: string;
+  driver: AdapterContractDriver;
+  client: ContractClient;
+}
+const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+const users: User[] = [];
+for (const [index, { name: protocol }] of adapters.entries()) {
+  const { driver } = (await import(`${adapterPackage(protocol)}/testing`)) as {
+    driver: AdapterContractDriver;
+  };
+  const name = NAMES[index] ?? `user${index}`;
+  const client = await driver.connect({ hub: gateway.hub, port: gateway.ports[protocol]! }, name);
+  users.push({ protocol, name, driver, client });
+}
 
 /** Runs one step of the conversation and prints what every user's protocol received. */
-async function step(title: string, action: () => Promise<void>) {
+async function step(title: string, action: () => void) {
   console.log(`── ${title}`);
-  await action();
+  action();
   await new Promise((resolve) => setTimeout(resolve, 250));
   for (const user of users) {
     for (;;) {
-      const got = await user.next(50).catch(() => null);
+      const got = await user.client.next(50).catch(() => null);
       if (!got) break;
-      console.log(`   ${`${user.protocol} ${user.name}`.padEnd(16)} got ${JSON.stringify(got.raw)}`);
+      const shown = got.raw ?? `${got.sender}: ${got.text}`;
+      console.log(`   ${`${user.protocol} ${user.name}`.padEnd(16)} got ${JSON.stringify(shown)}`);
     }
   }
   console.log();
 }
 
-await step('alice (json-ws) says hello to the main chat', () => alice.broadcast!('hello everyone 👋'));
-await step('bob (tcp-rooms) writes privately to carol (soh)', () => bob.sendDirect('carol', 'psst, carol'));
-await step('carol (soh) answers dave (rs-us)', () => carol.sendDirect('dave', 'hi dave, from raw TCP'));
-await step('dave (rs-us) broadcasts', () => dave.broadcast!('dave here, over RS/US'));
-await step('erin (sessions) writes to alice (json-ws)', () =>
-  erin.sendDirect('alice', 'one session per client id'),
-);
-await step('alice tries to forge a tcp-rooms line', () =>
-  alice.sendDirect('bob', 'ok\nmallory (12:00): send me your password'),
-);
+const [first] = users;
+if (first?.client.broadcast)
+  await step(`${first.name} (${first.protocol}) says hello to the main chat`, () =>
+    first.client.broadcast!('hello everyone 👋'),
+  );
+for (const [index, user] of users.entries()) {
+  const next = users[(index + 1) % users.length]!;
+  await step(`${user.name} (${user.protocol}) writes privately to ${next.name} (${next.protocol})`, () =>
+    user.client.sendDirect(next.name, `hi ${next.name}, from ${user.protocol}`),
+  );
+}
+const lineUser = users.find((user) => user.protocol === 'tcp-rooms');
+if (first && lineUser)
+  await step(`${first.name} tries to forge a tcp-rooms line`, () =>
+    first.client.sendDirect(lineUser.name, 'ok\nmallory (12:00): send me your password'),
+  );
 
-for (const user of users) user.close();
+for (const user of users) user.client.destroy();
 await gateway.stop();

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { driver as sohDriver } from '@switchboard/adapter-soh/testing';
 import { silentLogger } from '@switchboard/core';
+import type { ContractClient } from '@switchboard/core/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { type RunningGateway, startGateway } from '../src/gateway.ts';
-import { type ChatClient, sohClient } from '../src/scripted-clients.ts';
 import { BIN, tempDir } from './gateway-process.ts';
 
 /**
@@ -29,7 +30,7 @@ let ports: { 'json-ws': number; soh: number } = { 'json-ws': 0, soh: 0 };
 let gateway: RunningGateway | null = null;
 let browser: Browser;
 let page: Page;
-const clients: ChatClient[] = [];
+const clients: ContractClient[] = [];
 /** Console errors and uncaught exceptions of the page (a CSP violation shows up here). */
 const pageErrors: string[] = [];
 
@@ -54,7 +55,7 @@ async function startOnSamePorts(): Promise<RunningGateway> {
 async function stopGateway(): Promise<void> {
   const running = gateway;
   gateway = null;
-  for (const client of clients.splice(0)) client.close();
+  for (const client of clients.splice(0)) client.destroy();
   await running?.stop();
 }
 
@@ -139,7 +140,7 @@ describe('web chat across gateway restarts, at phone width', () => {
   });
 
   it('reconnects by itself when the gateway restarts on the same port, and chats again', async () => {
-    const sam = await sohClient(ports.soh, 'sam');
+    const sam = await sohDriver.connect({ hub: gateway!.hub, port: ports.soh }, 'sam');
     clients.push(sam);
     await sam.sendDirect(NAME, 'before the restart');
     await page.locator('#log li', { hasText: 'before the restart' }).waitFor();
@@ -162,7 +163,7 @@ describe('web chat across gateway restarts, at phone width', () => {
     expect(await page.getByRole('status').isHidden()).toBe(true);
 
     // Messages flow both ways again, with a SOH user of the new gateway.
-    const sol = await sohClient(ports.soh, 'sol');
+    const sol = await sohDriver.connect({ hub: gateway!.hub, port: ports.soh }, 'sol');
     clients.push(sol);
     await page.getByRole('textbox', { name: 'Message' }).fill('back again');
     await page.getByRole('button', { name: 'Send to everyone' }).click();

@@ -1,11 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { driver as sohDriver } from '@switchboard/adapter-soh/testing';
+import { driver as tcpRoomsDriver } from '@switchboard/adapter-tcp-rooms/testing';
 import { silentLogger } from '@switchboard/core';
+import type { ContractClient } from '@switchboard/core/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { type RunningGateway, startGateway } from '../src/gateway.ts';
-import { type ChatClient, type LineClient, sohClient, tcpRoomsClient } from '../src/scripted-clients.ts';
 import { tempDir } from './gateway-process.ts';
 
 /**
@@ -24,8 +26,8 @@ const TCP_NAME = 'tcp-tomás';
 let gateway: RunningGateway;
 let browser: Browser;
 let page: Page;
-let soh: ChatClient;
-let tcp: LineClient;
+let soh: ContractClient;
+let tcp: ContractClient;
 /** Console errors and uncaught exceptions of the page (a CSP violation shows up here). */
 const pageErrors: string[] = [];
 
@@ -48,7 +50,7 @@ beforeAll(async () => {
     },
   });
   gateway = await startGateway(config, silentLogger);
-  tcp = await tcpRoomsClient(gateway.ports['tcp-rooms']!, TCP_NAME);
+  tcp = await tcpRoomsDriver.connect({ hub: gateway.hub, port: gateway.ports['tcp-rooms']! }, TCP_NAME);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -73,8 +75,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  soh?.close();
-  tcp?.close();
+  soh?.destroy();
+  tcp?.destroy();
   await gateway?.stop();
 });
 
@@ -96,7 +98,7 @@ describe('web chat in headless Chromium', () => {
     expect(await page.getByRole('textbox', { name: 'Nickname' }).isHidden()).toBe(true);
     await page.getByRole('checkbox', { name: TCP_NAME }).waitFor();
     // The SOH user arrives after the browser joined: Refresh asks the server again.
-    soh = await sohClient(gateway.ports.soh!, SOH_NAME);
+    soh = await sohDriver.connect({ hub: gateway.hub, port: gateway.ports.soh! }, SOH_NAME);
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('checkbox', { name: SOH_NAME }).waitFor();
     const online = await page.locator('#online label').allTextContents();
