@@ -4,7 +4,16 @@ import { rsUsAdapter } from '@switchboard/adapter-rs-us';
 import { sessionsAdapter } from '@switchboard/adapter-sessions';
 import { sohAdapter } from '@switchboard/adapter-soh';
 import { tcpRoomsAdapter } from '@switchboard/adapter-tcp-rooms';
-import type { AdapterDefinition } from '@switchboard/core';
+import type { AdapterDefinition, TerminalClient } from '@switchboard/core';
+
+/** The gateway's own terminal client for a built-in adapter, loaded only by `connect`. */
+const terminalClient = (name: string) => async (): Promise<TerminalClient> =>
+  (await import('./connect/terminal-clients.ts')).terminalClients[name]!;
+
+const withTerminalClient = <Options>(definition: AdapterDefinition<Options>): AdapterDefinition<unknown> => ({
+  ...(definition as AdapterDefinition<unknown>),
+  terminalClient: terminalClient(definition.name),
+});
 
 /**
  * The registry: every built-in protocol, in the order they start and appear in the ready line.
@@ -15,12 +24,12 @@ import type { AdapterDefinition } from '@switchboard/core';
  * start (`serve --plugin`, plugins.ts) without a line anywhere.
  */
 export const adapters: readonly AdapterDefinition<unknown>[] = [
-  jsonWsAdapter as AdapterDefinition<unknown>,
-  tcpRoomsAdapter as AdapterDefinition<unknown>,
-  sessionsAdapter as AdapterDefinition<unknown>,
-  rsUsAdapter as AdapterDefinition<unknown>,
-  sohAdapter as AdapterDefinition<unknown>,
-  ircAdapter as AdapterDefinition<unknown>,
+  withTerminalClient(jsonWsAdapter),
+  withTerminalClient(tcpRoomsAdapter),
+  withTerminalClient(sessionsAdapter),
+  withTerminalClient(rsUsAdapter),
+  withTerminalClient(sohAdapter),
+  ircAdapter as AdapterDefinition<unknown>, // any IRC client will do: irssi, WeeChat, ii, ...
 ];
 
 export const adapterNames: readonly string[] = adapters.map((adapter) => adapter.name);

@@ -43,11 +43,13 @@ export interface TerminalClientRun {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   errors: NodeJS.WritableStream;
+  /** Tells `problem` with the command's usage on `errors`; returns 2, the exit code to resolve with. */
+  usageError(problem: string): number;
 }
 
 export interface TerminalClient {
-  /** One usage line after `switchboard connect`, e.g. `irc HOST PORT NICK`. */
-  readonly usage: string;
+  /** Its usage lines after `switchboard connect`, e.g. `[--tls] irc HOST PORT NICK`. */
+  readonly usage: readonly string[];
   run(run: TerminalClientRun): Promise<number>;
 }
 
