@@ -2,7 +2,7 @@
 // seed 002's three clients with one client_id (only the last stays; the others get 4001),
 // GET /sessions listing every session of the service whichever process answers, a json-ws
 // direct message and SOH messages between users on different processes, and a first exchange
-// on tcp-rooms and rs-us. nginx's access logs then tell which gateway took each connection, so
+// on tcp-rooms and rs-us, and an IRC direct message. nginx's access logs then tell which gateway took each connection, so
 // the check fails if the balancer did not actually spread them.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -271,6 +271,19 @@ export async function runScenario({ root, lb, gateways, logDir }) {
   rsUs.socket.write(`prolongate${RS}`);
   await rsUs.expect(`prolongate_ack${RS}`, 'prolongate_ack from rs-us');
 
+  // 5b. IRC through the stream proxy (PROXY protocol like the others): two users register and
+  //     one messages the other, whichever gateways they landed on.
+  const ircNick = (label) => `${label}${randomUUID().slice(0, 8)}`;
+  const [erinNick, frankNick] = [ircNick('erin'), ircNick('frank')];
+  const erin = await openTcp('erin', lb.irc);
+  erin.socket.write(`NICK ${erinNick}\r\nUSER erin 0 * :erin\r\n`);
+  const frank = await openTcp('frank', lb.irc);
+  frank.socket.write(`NICK ${frankNick}\r\nUSER frank 0 * :frank\r\n`);
+  await erin.expect(` 001 ${erinNick} `, 'the IRC welcome of erin');
+  await frank.expect(` 001 ${frankNick} `, 'the IRC welcome of frank');
+  erin.socket.write(`PRIVMSG ${frankNick} :hello over irc\r\n`);
+  await frank.expect(` PRIVMSG ${frankNick} :hello over irc\r\n`, 'frank to get erin’s IRC message');
+
   // 6. Close everything, then read nginx's logs (written when each connection ends).
   for (const item of opened) {
     if (item instanceof WebSocket) item.close(1000);
@@ -306,7 +319,7 @@ export async function runScenario({ root, lb, gateways, logDir }) {
       .filter((l) => l.startsWith('session'))
       .map((l) => placed[l]),
   );
-  results.placement = `client_id ${placed['session-1']}→${placed['session-2']}→${placed['session-3']}, sessions on ${sessionGateways.size} gateways, json-ws ${placed.alice}→${placed.bob}, soh ${placed.carol}→${placed.dave}`;
+  results.placement = `client_id ${placed['session-1']}→${placed['session-2']}→${placed['session-3']}, sessions on ${sessionGateways.size} gateways, json-ws ${placed.alice}→${placed.bob}, soh ${placed.carol}→${placed.dave}, irc ${placed.erin}→${placed.frank}`;
   return results;
 }
 
