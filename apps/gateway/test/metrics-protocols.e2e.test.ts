@@ -12,7 +12,7 @@ import { type Exposition, parsePrometheusText, sampleValue } from './prometheus-
  * bytes counted exactly as the clients wrote and read them (inside the framing), drops under
  * their reason, rate pauses, failed logins and locks, identification latency, the gauges.
  */
-const PROTOCOLS = ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh'] as const;
+const PROTOCOLS = ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh', 'irc'] as const;
 const MAX_TEXT = 100;
 const MAX_LINE = 200;
 const MAX_RS_US = 300;
@@ -155,6 +155,7 @@ beforeAll(async () => {
         sessions: { port: 0, maxTextCodePoints: MAX_TEXT },
         'rs-us': { port: 0, maxMessageBytes: MAX_RS_US },
         soh: { port: 0, maxFieldBytes: MAX_SOH_FIELD },
+        irc: { port: 0 },
       },
     },
   });
@@ -347,6 +348,38 @@ describe('/metrics per protocol, from real sockets', () => {
       (c) => c.open === before.open,
     );
     expect(after.oversized - before.oversized).toBe(1);
+  });
+
+  it('irc: bytes both ways match the registration burst and a line too long (417, counted oversized)', async () => {
+    const before = await countersOf('irc');
+    const client = new CountingTcp(gateway.ports.irc!);
+    client.write('NICK ircy\r\nUSER ircy 0 * :Irc User\r\n');
+    await client.see(' 001 ircy ');
+    client.write(`PRIVMSG #main :${'i'.repeat(600)}\r\n`);
+    await client.see(' 417 ');
+    client.write('PING :done\r\n');
+    await client.see('PONG');
+    await until(
+      'the PONG line whole',
+      async () => client.text,
+      (text) => text.endsWith('\r\n'),
+    );
+    const after = await countersOf('irc');
+    expect(delta(after, before)).toMatchObject({
+      bytesIn: client.written,
+      bytesOut: client.read,
+      oversized: 1,
+      received: 0,
+      open: 1,
+      identified: 1,
+      identifications: 1,
+    });
+    client.socket.destroy();
+    await until(
+      'closed',
+      () => countersOf('irc'),
+      (c) => c.open === before.open,
+    );
   });
 
   it('soh: a flood over the message rate pauses reading (counted) and loses nothing; a field over the limit closes', async () => {

@@ -213,6 +213,7 @@ export class IrcConnection implements SessionSink {
   // ---- input ---------------------------------------------------------------------------------
 
   #onData(chunk: Buffer): void {
+    this.session.stats.bytesIn += chunk.length;
     if (this.#closing) return;
     // A read is a new turn of the event loop.
     this.#linesThisTurn = 0;
@@ -283,6 +284,7 @@ export class IrcConnection implements SessionSink {
   }
 
   #tooLong(): null {
+    this.session.stats.oversized += 1;
     this.numeric(ERR.INPUTTOOLONG, 'Input line was too long (at most 512 bytes with CR LF)');
     return null;
   }
@@ -329,7 +331,7 @@ export class IrcConnection implements SessionSink {
 
   #throttle(owesLine: boolean): void {
     if (this.#throttled) return;
-    this.directory.hub.stats.rateLimited += 1;
+    this.session.stats.rateLimited += 1;
     this.#wait(owesLine);
   }
 
@@ -357,9 +359,10 @@ export class IrcConnection implements SessionSink {
       process.nextTick(this.#uncork);
     }
     socket.write(bytes);
+    this.session.stats.bytesOut += Buffer.byteLength(bytes);
     if (socket.writableLength > this.directory.hub.limits.maxQueuedBytes) {
       // A client that stopped reading: drop it rather than let its queue grow without bound.
-      this.directory.hub.stats.slowReaderDrops += 1;
+      this.session.stats.slowReaderDrops += 1;
       this.#dispose();
       socket.destroy();
     }
