@@ -10,7 +10,7 @@ import { adapterPackage, adapters } from '../src/adapters.ts';
  */
 const root = join(import.meta.dirname, '..', '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe.each(
   adapters.map((adapter) => [adapter.name, adapter.defaultPort] as const),
@@ -36,6 +36,6 @@ describe.each(
 
   it("README's table has its row", () => {
     const pkg = adapterPackage(name).replace('@switchboard/', 'packages/');
-    expect(read('README.md')).toMatch(new RegExp(`^\\|.*\\| \`${escape(pkg)}\` \\| ${port} \\|$`, 'm'));
+    expect(read('README.md')).toMatch(new RegExp(`^\\|.*\\| \`${escapeRegExp(pkg)}\` \\| ${port} \\|$`, 'm'));
   });
 });
