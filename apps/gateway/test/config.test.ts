@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { descriptorSoftLimit, maxConnectionsForDescriptors } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
+import { adapters } from '../src/adapters.ts';
 import {
   adapterSettings,
   ConfigError,
@@ -19,13 +20,14 @@ describe('configuration', () => {
     const ports = Object.fromEntries(
       enabledAdapters(config).map((a) => [a.name, adapterSettings(config, a.name).port]),
     );
-    expect(ports).toEqual({
+    // Every registered adapter on its default port; SPEC's own protocols on SPEC's ports.
+    expect(ports).toEqual(Object.fromEntries(adapters.map((a) => [a.name, a.defaultPort])));
+    expect(ports).toMatchObject({
       'json-ws': 8080,
       'tcp-rooms': 7070,
       sessions: 8880,
       'rs-us': 7171,
       soh: 7878,
-      irc: 6667,
     });
     expect(config.limits).toEqual({
       // SPEC's 200 000, unless the descriptor limit leaves room for fewer (issue 12).

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { adapterNames } from '../src/adapters.ts';
 import {
   BIN,
   FREE_PORTS,
@@ -56,17 +57,12 @@ describe('switchboard serve', () => {
     expect(await sohExchange(gateway.ports.soh!)).toEqual(Buffer.from('alice\x01hi there\x01'));
   });
 
-  it('starts all six adapters and logs one ready line naming each with its port', async () => {
+  it('starts every registered adapter and logs one ready line naming each with its port', async () => {
     const gateway = await start(['serve', ...FREE_PORTS, '--data-dir', tempDir()]);
-    expect(Object.keys(gateway.ports).sort()).toEqual([
-      'admin',
-      'irc',
-      'json-ws',
-      'rs-us',
-      'sessions',
-      'soh',
-      'tcp-rooms',
-    ]);
+    expect(Object.keys(gateway.ports).sort()).toEqual([...adapterNames, 'admin'].sort());
+    expect(adapterNames).toEqual(
+      expect.arrayContaining(['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh', 'irc']),
+    );
     const ready = gateway.lines.filter((line) => line.includes('switchboard ready'));
     expect(ready).toHaveLength(1);
     for (const [name, port] of Object.entries(gateway.ports)) expect(ready[0]).toContain(`${name}=${port}`);
@@ -94,7 +90,7 @@ describe('switchboard serve', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    for (const name of ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh', 'irc']) {
+    for (const name of adapterNames) {
       expect(metrics).toContain(`switchboard_connections_open{protocol="${name}"} 0`);
       expect(metrics).toMatch(new RegExp(`switchboard_messages_received_total\\{protocol="${name}"\\} \\d+`));
     }
