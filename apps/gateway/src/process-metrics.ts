@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * The process metrics Prometheus users expect (memory, CPU, event-loop delay), read at scrape
@@ -7,9 +7,26 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
  */
 export class ProcessMetrics {
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  /**
+   * The same delay over windows of `windowMs`: the since-start figures hide a stall of the last
+   * minute behind hours of calm, and a dashboard wants now. Reset per window, not per scrape,
+   * so two scrapers see the same numbers.
+   */
+  readonly #windowDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  #lastWindow = { p99: 0, max: 0 };
+  readonly #rotate: NodeJS.Timeout;
+  readonly #windowSeconds: number;
 
-  constructor() {
+  constructor(windowMs = 10_000) {
+    this.#windowSeconds = windowMs / 1000;
     this.#loopDelay.enable();
+    this.#windowDelay.enable();
+    this.#rotate = setInterval(() => {
+      this.#lastWindow = { p99: this.#windowDelay.percentile(99) / 1e9, max: this.#windowDelay.max / 1e9 };
+      this.#windowDelay.reset();
+    }, windowMs);
+    // Metrics never keep the process alive.
+    this.#rotate.unref();
   }
 
   render(prefix: string): string[] {
@@ -38,6 +55,10 @@ export class ProcessMetrics {
       `${prefix}event_loop_delay_seconds{quantile="0.5"} ${delay(50)}`,
       `${prefix}event_loop_delay_seconds{quantile="0.99"} ${delay(99)}`,
       `${prefix}event_loop_delay_seconds{quantile="1"} ${this.#loopDelay.max / 1e9}`,
+      `# HELP ${prefix}event_loop_delay_window_seconds Event-loop delay over the last whole window of ${this.#windowSeconds} s.`,
+      `# TYPE ${prefix}event_loop_delay_window_seconds gauge`,
+      `${prefix}event_loop_delay_window_seconds{quantile="0.99"} ${this.#lastWindow.p99}`,
+      `${prefix}event_loop_delay_window_seconds{quantile="1"} ${this.#lastWindow.max}`,
       `# HELP ${prefix}start_time_seconds Start time of the process since the Unix epoch.`,
       `# TYPE ${prefix}start_time_seconds gauge`,
       `${prefix}start_time_seconds ${Math.round((Date.now() - performance.now()) / 1000)}`,
@@ -45,6 +66,8 @@ export class ProcessMetrics {
   }
 
   stop(): void {
+    clearInterval(this.#rotate);
     this.#loopDelay.disable();
+    this.#windowDelay.disable();
   }
 }
