@@ -1,4 +1,4 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * The process metrics Prometheus users expect (memory, CPU, event-loop delay), read at scrape
@@ -12,7 +12,7 @@ export class ProcessMetrics {
    * minute behind hours of calm, and a dashboard wants now. Reset per window, not per scrape,
    * so two scrapers see the same numbers.
    */
-  readonly #windowDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  readonly #windowDelay = monitorEventLoopDelay({ resolution: 20 });
   #lastWindow = { p99: 0, max: 0 };
   readonly #rotate: NodeJS.Timeout;
   readonly #windowSeconds: number;
