@@ -302,6 +302,11 @@ export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
     .option('--tls', 'connect over TLS (json-ws: wss://)')
     .option('--insecure', 'do not verify the server certificate (self-signed test servers)')
     .option('--ca <file>', 'PEM certificate to trust (a private CA or a self-signed server)')
+    .option(
+      '--plugin <module>',
+      'load an adapter from a package or a path, for its terminal client (repeatable)',
+      (module: string, modules: string[] = []) => [...modules, module],
+    )
     .action(
       async (protocol: string, target: string[], flags: Record<string, string | boolean | undefined>) => {
         const { runConnectCommand } = await import('./connect-command.ts');
@@ -314,6 +319,7 @@ export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
             insecure: flags.insecure === true,
             ca: typeof flags.ca === 'string' ? flags.ca : undefined,
           },
+          [...adapters, ...plugins.map((plugin) => plugin.definition)],
         );
       },
     );
@@ -323,7 +329,9 @@ export function buildProgram(plugins: readonly LoadedPlugin[] = []): Command {
 /** The plug-ins a `serve` command line asks for, loaded; null (exit 2 told) when one cannot be. */
 async function pluginsOf(argv: string[]): Promise<LoadedPlugin[] | null> {
   // `config print` shows what `serve` would run with, so it loads the same plug-ins.
-  if (argv[0] !== 'serve' && !(argv[0] === 'config' && argv[1] === 'print')) return [];
+  // `connect --plugin` loads them for their terminal clients.
+  if (argv[0] !== 'serve' && argv[0] !== 'connect' && !(argv[0] === 'config' && argv[1] === 'print'))
+    return [];
   try {
     return await loadPlugins(requestedPlugins(argv, process.env), adapters);
   } catch (error) {

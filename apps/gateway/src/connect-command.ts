@@ -1,4 +1,4 @@
-import type { TerminalClient } from '@switchboard/core';
+import type { AdapterDefinition, TerminalClient } from '@switchboard/core';
 import { adapters } from './adapters.ts';
 
 export interface TerminalStreams {
@@ -15,8 +15,10 @@ export interface ConnectFlags {
 }
 
 /** Every registered adapter's terminal client, by adapter name (loaded now: `connect` runs one). */
-async function terminalClients(): Promise<Map<string, TerminalClient>> {
-  const withClient = adapters.filter((definition) => definition.terminalClient !== undefined);
+async function terminalClients(
+  registry: readonly AdapterDefinition<unknown>[],
+): Promise<Map<string, TerminalClient>> {
+  const withClient = registry.filter((definition) => definition.terminalClient !== undefined);
   return new Map(
     await Promise.all(
       withClient.map(async (definition) => [definition.name, await definition.terminalClient!()] as const),
@@ -35,15 +37,17 @@ export async function runConnectCommand(
   target: string[],
   streams: TerminalStreams,
   flags: ConnectFlags = {},
+  /** The built-ins, plus plug-ins `connect --plugin` loaded. */
+  registry: readonly AdapterDefinition<unknown>[] = adapters,
 ): Promise<number> {
-  const clients = await terminalClients();
+  const clients = await terminalClients(registry);
   const usage = (problem: string) => {
     streams.errors.write(`switchboard connect: ${problem}\n${usageText(clients)}`);
     return 2;
   };
   const client = clients.get(protocol);
   if (!client) {
-    const known = adapters.some((definition) => definition.name === protocol);
+    const known = registry.some((definition) => definition.name === protocol);
     return usage(
       known
         ? `${protocol} has no terminal client here; any client of the protocol will do`

@@ -168,6 +168,57 @@ describe('serve --plugin: a plug-in chats with the built-in protocols', () => {
   });
 });
 
+describe('connect --plugin: the plug-in brings its terminal client', () => {
+  it('chats from a terminal: typed lines go out, deliveries are printed', async () => {
+    const gateway = await startGatewayProcess(
+      ['serve', ...FREE_PORTS, `--data-dir=${tempDir()}`, '--plugin', './line-chat/index.ts'],
+      {},
+      home,
+    );
+    const web = await jsonWsDriver.connect(
+      { hub: undefined as never, port: gateway.ports['json-ws']! },
+      'wéb3',
+    );
+    try {
+      const terminal = spawn(
+        process.execPath,
+        [
+          BIN,
+          'connect',
+          '--plugin',
+          './line-chat/index.ts',
+          'line-chat',
+          '127.0.0.1',
+          String(gateway.ports['line-chat']),
+          'térm',
+        ],
+        { cwd: home, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let printed = '';
+      terminal.stdout.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => terminal.once('exit', resolve));
+      const waitPrinted = async (text: string) => {
+        for (const deadline = Date.now() + 5_000; !printed.includes(text); ) {
+          if (Date.now() > deadline) throw new Error(`the terminal did not print ${text}: ${printed}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      await waitPrinted('You are térm.');
+      web.sendDirect('térm', 'hi terminal ✓');
+      await waitPrinted('wéb3 (direct): hi terminal ✓\n');
+      terminal.stdin.write('@wéb3 hi from the terminal\n');
+      expect(await web.next(3_000)).toMatchObject({ sender: 'térm', text: 'hi from the terminal' });
+      terminal.stdin.end();
+      expect(await exited).toBe(0);
+    } finally {
+      web.destroy();
+      await stopGatewayProcess(gateway);
+    }
+  });
+});
+
 describe('serve --plugin: an unusable plug-in stops the start with exit 2, named', () => {
   it.each([
     [['--plugin', './no-adapter.mjs'], /plugin \.\/no-adapter\.mjs: exports no adapter/],

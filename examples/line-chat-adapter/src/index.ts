@@ -21,6 +21,8 @@ export default defineAdapter<LineChatOptions>({
   name: 'line-chat',
   defaultPort: 7474,
   optionsSchema,
+  // `switchboard connect` loads it only when asked: a serving gateway never does.
+  terminalClient: async () => (await import('./terminal-client.ts')).lineChatTerminal,
   async start(context) {
     const { hub, logger, host, port, options } = context;
     const connections = new Set<LineChatConnection>();
