@@ -28,6 +28,7 @@ describe('bench --smoke', () => {
       'direct',
       'cluster',
       'storm',
+      'scaling',
     ]);
     for (const scenario of report.scenarios) {
       const charted = scenario.rows.filter((row) => row.metric === scenario.chartMetric);

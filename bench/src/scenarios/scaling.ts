@@ -10,7 +10,7 @@ import { RowTable } from './rows.ts';
 import { saturateThenHalf, type TrafficResult } from './traffic.ts';
 
 export const PER_CPU_SECOND = 'deliveries per server CPU-second';
-const SIZES = [2, 4, 8];
+const SIZES = { full: [2, 4, 8], smoke: [2, 4] } as const;
 
 const contenders: Array<{
   system: string;
@@ -28,10 +28,12 @@ const contenders: Array<{
  * every process handles every message this falls as 1/N; with owner routing it should stay flat.
  */
 export async function scalingScenario(context: BenchContext): Promise<ScenarioResult> {
+  // The smoke run proves the harness at two sizes; eight processes would double its time.
+  const sizes = SIZES[context.scale.name];
   const table = new RowTable();
   const notes: string[] = [];
   for (const contender of contenders) {
-    for (const size of SIZES) {
+    for (const size of sizes) {
       const caseName = `${size} processes`;
       context.log(`scaling: ${contender.system}, ${size} processes`);
       let result: TrafficResult | null = null;
@@ -67,7 +69,7 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
   for (const contender of contenders) {
     const base = table.rows.find((row) => row.case === '2 processes' && row.metric === PER_CPU_SECOND)
       ?.values[contender.system];
-    for (const size of SIZES) {
+    for (const size of sizes) {
       const row = table.rows.find((r) => r.case === `${size} processes` && r.metric === PER_CPU_SECOND);
       const value = row?.values[contender.system];
       const ratio = base && value ? (value / base) * 100 : null;
