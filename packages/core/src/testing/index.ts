@@ -1,3 +1,4 @@
+export { selfSignedCertificate } from '../edge/self-signed.ts';
 export {
   type AdapterContractDriver,
   type AdapterContractOptions,
@@ -24,4 +25,3 @@ export {
   type StoreFixture,
 } from './store-contract.ts';
 export { createTestHub, fastScrypt, type TestHubOptions } from './test-hub.ts';
-export { selfSignedCertificate } from '../edge/self-signed.ts';
