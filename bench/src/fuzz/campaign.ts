@@ -8,6 +8,7 @@ import type { BystanderResult, BystanderSetup } from './bystander-worker.ts';
 import { type FuzzedGateway, startFuzzedGateway, tail } from './gateway.ts';
 import { HostileConnection } from './hostile/connection.ts';
 import type { HostileNames, ProtocolFuzzer } from './hostile/episode.ts';
+import { ircFuzzer } from './hostile/irc.ts';
 import { rsUsFuzzer } from './hostile/rs-us.ts';
 import { sohFuzzer } from './hostile/soh.ts';
 import { type HostileRoom, tcpRoomsFuzzer } from './hostile/tcp-rooms.ts';
@@ -17,7 +18,7 @@ import { Pacer } from './pacer.ts';
 import { type RunnerStats, runProtocol } from './runner.ts';
 import { Tally } from './tally.ts';
 
-export const PROTOCOLS = ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh'] as const;
+export const PROTOCOLS = ['json-ws', 'tcp-rooms', 'sessions', 'rs-us', 'soh', 'irc'] as const;
 
 export interface CampaignOptions {
   /** Inputs per protocol. */
@@ -116,6 +117,7 @@ async function campaign(
     sessionsFuzzer,
     rsUsFuzzer,
     sohFuzzer,
+    ircFuzzer(room),
   ];
   const tally = new Tally();
   const crashed = () => gateway.exit() !== null;
