@@ -22,6 +22,9 @@ describe('fuzz campaign (smoke)', () => {
     const context = JSON.stringify({ seed: result.options.seed, gates: result.gates }, null, 1);
     expect(result.crash, context).toBeNull();
     expect(result.stopExit, context).toBe(0);
+    // Every port the gateway binds is attacked: a new adapter without a fuzzer fails here.
+    expect(result.unfuzzed, context).toEqual([]);
+    expect(result.protocols.map((p) => p.protocol)).toContain('irc');
     for (const protocol of result.protocols)
       expect(protocol.inputs, protocol.protocol).toBeGreaterThanOrEqual(3_000);
     expect(gate('inputs per protocol').pass, context).toBe(true);
