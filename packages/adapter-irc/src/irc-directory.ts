@@ -57,7 +57,9 @@ export class IrcDirectory {
       if (this.#shortened.size >= MAX_REMEMBERED_NICKS) {
         this.#shortened.delete(this.#shortened.keys().next().value!);
       }
-      this.#shortened.set(nick, name);
+      // Kept by its key alone: the name's bytes may be a copy from Node's shared 8 KiB buffer pool,
+      // and 10,000 remembered names would each keep a whole pool slab alive after their users left.
+      this.#shortened.set(nick, Name.fromKey(name.key));
     }
     return nick;
   }
