@@ -1,6 +1,6 @@
 import { type ChatMessage, Name, type Session } from '@switchboard/core';
+import { SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HeldAccounts } from './testing/held-accounts.ts';
 import { IrcHarness, sleep, waitFor } from './testing/irc-harness.ts';
 
 let harness: IrcHarness;
@@ -114,7 +114,7 @@ describe('hostile input', () => {
   });
 
   it('stops reading while a claim waits: pipelined input stays on the client side', async () => {
-    const accounts = new HeldAccounts();
+    const accounts = new SwitchableAccounts();
     harness = await IrcHarness.start({ accounts });
     accounts.hold();
     const hasty = harness.client();
@@ -130,7 +130,7 @@ describe('hostile input', () => {
   });
 
   it('runs nothing of a client that pipelined and hung up while its claim waited', async () => {
-    const accounts = new HeldAccounts();
+    const accounts = new SwitchableAccounts();
     harness = await IrcHarness.start({ accounts });
     const watcher = await outsider('watcher');
     accounts.hold();

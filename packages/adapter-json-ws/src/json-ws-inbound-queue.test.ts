@@ -1,8 +1,7 @@
 import { SqliteStore } from '@switchboard/core';
-import { createTestHub } from '@switchboard/core/testing';
+import { createTestHub, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type JsonWsTestServer, startJsonWsTestServer } from './testing/json-ws-test-server.ts';
-import { OutageAccounts } from './testing/outage-accounts.ts';
 import { clientFrame, RawWs } from './testing/raw-ws.ts';
 
 /** Issue 12, items 1 and 3: input waiting for its turn is bounded, and dies with its connection. */
@@ -18,7 +17,7 @@ afterEach(async () => {
 
 async function start() {
   store = new SqliteStore(':memory:');
-  const accounts = new OutageAccounts(store.accounts);
+  const accounts = new SwitchableAccounts(store.accounts);
   server = await startJsonWsTestServer({}, {}, createTestHub({ accounts, rooms: store.rooms }));
   return accounts;
 }
@@ -33,7 +32,7 @@ describe('json-ws inbound queue (issue 12)', () => {
   it('closes with 1008, answering none of them, a client that piles up frames behind a pending hello', async () => {
     const accounts = await start();
     const watcher = await server.client('watcher');
-    accounts.stalled = true;
+    accounts.state = 'stalled';
     const flooder = await raw();
     // One write: the hello, then 30,000 empty text frames (6 bytes each) queued behind it.
     const empty = clientFrame('');
@@ -48,7 +47,7 @@ describe('json-ws inbound queue (issue 12)', () => {
     expect(close.payload.readUInt16BE(0)).toBe(1008);
     expect(close.payload.subarray(2).toString()).toBe('too much input at once');
     await expect.poll(() => flooder.ended, { timeout: 4_000 }).toBe(true);
-    accounts.stalled = false;
+    accounts.state = 'up';
     watcher.send({ type: 'recieve_status' });
     expect(await watcher.next()).toEqual({ type: 'chat_status', data: { active_clients: ['watcher'] } });
   });
@@ -56,7 +55,7 @@ describe('json-ws inbound queue (issue 12)', () => {
   it('runs nothing of a connection that pipelined its chat and hung up while its hello was pending', async () => {
     const accounts = await start();
     const bob = await server.client('bob');
-    accounts.stalled = true;
+    accounts.state = 'stalled';
     const sender = await raw();
     sender.socket.write(
       Buffer.concat([
@@ -69,7 +68,7 @@ describe('json-ws inbound queue (issue 12)', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     sender.socket.destroy();
     await expect.poll(() => server.hub.connectionCount).toBe(1);
-    accounts.stalled = false;
+    accounts.state = 'up';
     expect(await bob.quietFor(300)).toEqual([]);
     expect(server.hub.stats.messages).toBe(0);
   });

@@ -1,8 +1,7 @@
 import { Name, SqliteStore } from '@switchboard/core';
-import { createTestHub } from '@switchboard/core/testing';
+import { createTestHub, recordingLogger, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type JsonWsTestServer, startJsonWsTestServer } from './testing/json-ws-test-server.ts';
-import { OutageAccounts, recordingLogger } from './testing/outage-accounts.ts';
 
 /** Issue 12 item 5: an unreachable account store is answered as an outage, never as a crash. */
 
@@ -20,13 +19,13 @@ afterEach(async () => {
 describe('json-ws while the account store cannot be reached', () => {
   it('answers hello with "temporarily unavailable", logs nothing at error level, and a later hello works', async () => {
     store = new SqliteStore(':memory:');
-    const accounts = new OutageAccounts(store.accounts);
+    const accounts = new SwitchableAccounts(store.accounts);
     const { logger, lines } = recordingLogger();
     const hub = createTestHub({ accounts, rooms: store.rooms, logger });
     server = await startJsonWsTestServer({}, {}, hub, logger);
     await hub.addAccount(Name.fromText('root'), 'secret');
     const chatting = await server.client('ann');
-    accounts.down = true;
+    accounts.state = 'down';
 
     const client = await server.client();
     client.send({ type: 'hello', data: { user: 'bob' } });
@@ -37,7 +36,7 @@ describe('json-ws while the account store cannot be reached', () => {
     chatting.send({ type: 'recieve_status' });
     expect(await chatting.next()).toEqual(status('ann'));
 
-    accounts.down = false;
+    accounts.state = 'up';
     client.send({ type: 'hello', data: { user: 'root' } });
     expect(await client.next()).toEqual(error('the name belongs to a registered user'));
     client.send({ type: 'hello', data: { user: 'bob' } });

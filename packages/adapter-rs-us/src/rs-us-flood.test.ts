@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatedAccounts } from './testing/gated-accounts.ts';
 import { addAccounts, plain, type RsUsTestServer, startRsUs } from './testing/rs-us-test-kit.ts';
 
 // The heap is measured after a full collection; vitest forks do not pass --expose-gc, so the flag
@@ -36,7 +36,7 @@ const waitUntil = async (what: string, check: () => boolean, timeoutMs = 5_000) 
 
 describe('rs-us: input waiting behind a slow command', () => {
   it('holds no decoded commands: 20 connections of a login and 64 KiB of U+001E keep the heap flat', async () => {
-    const accounts = new GatedAccounts();
+    const accounts = new SwitchableAccounts();
     const server = await start({}, { accounts });
     accounts.hold();
     const before = heapUsed();
@@ -100,7 +100,7 @@ describe('rs-us: the rate limit', () => {
 
 describe('rs-us: a client that goes away', () => {
   it('executes nothing it had queued once it resets: no message is sent', async () => {
-    const accounts = new GatedAccounts();
+    const accounts = new SwitchableAccounts();
     const server = await start({}, { accounts });
     const alice = await server.login('alice');
     accounts.hold();
@@ -114,7 +114,7 @@ describe('rs-us: a client that goes away', () => {
   });
 
   it('counts no failed login queued behind the one in flight when it resets', async () => {
-    const accounts = new GatedAccounts();
+    const accounts = new SwitchableAccounts();
     const server = await start({}, { accounts, throttle: { maxFailuresPerName: 2 } });
     accounts.hold();
     const client = await server.connect();

@@ -1,7 +1,6 @@
 import type { Logger } from '@switchboard/core';
-import { FakeClock } from '@switchboard/core/testing';
+import { FakeClock, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatedAccounts } from './testing/gated-accounts.ts';
 import { addAccounts, plain, type RsUsTestServer, startRsUs, trailing } from './testing/rs-us-test-kit.ts';
 
 const servers: RsUsTestServer[] = [];
@@ -75,9 +74,9 @@ describe('rs-us: the login deadline', () => {
 describe('rs-us: while the account store cannot be reached', () => {
   it('answers login_invalid with the reason service_unavailable, keeps the connection, logs no error', async () => {
     const { logger, levels } = recordingLogger();
-    const accounts = new GatedAccounts();
+    const accounts = new SwitchableAccounts();
     const server = await start({}, { accounts, logger, throttle: { maxFailuresPerName: 2 } });
-    accounts.down = true;
+    accounts.state = 'down';
     const client = await server.connect();
     for (let attempt = 0; attempt < 4; attempt += 1) {
       expect(await client.ask(plain('login', 'bob', 'pw'))).toBe(
@@ -91,7 +90,7 @@ describe('rs-us: while the account store cannot be reached', () => {
     expect(levels).not.toContain('error');
     expect(levels).toContain('warn');
     // Refusals are not failures: once the store is back, the right password works at once.
-    accounts.down = false;
+    accounts.state = 'up';
     expect(await client.ask(plain('login', 'bob', 'pw'))).toBe(plain('login_valid'));
     await sleep(10);
     expect(levels).not.toContain('error');

@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { OutageAccounts } from '@switchboard/adapter-json-ws/testing';
 import { type Hub, type RunningAdapter, SqliteStore } from '@switchboard/core';
-import { createTestHub } from '@switchboard/core/testing';
+import { createTestHub, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionsOptions } from './sessions-options.ts';
 import { listSessions, SessionsTestClient, startSessionsAdapter, UUID } from './testing/sessions-test-kit.ts';
@@ -24,7 +23,7 @@ afterEach(async () => {
 
 async function start(options: Partial<SessionsOptions>) {
   store = new SqliteStore(':memory:');
-  const accounts = new OutageAccounts(store.accounts);
+  const accounts = new SwitchableAccounts(store.accounts);
   hub = createTestHub({ accounts, rooms: store.rooms });
   running = await startSessionsAdapter(hub, options);
   return { accounts, port: running.port };
@@ -70,7 +69,7 @@ describe('sessions deadlines (issue 12)', () => {
 
   it('answers an upgrade stuck on a hanging store with 503 and Retry-After after upgradeTimeoutMs', async () => {
     const { accounts, port } = await start({ upgradeTimeoutMs: 500, closeGraceMs: 500 });
-    accounts.stalled = true;
+    accounts.state = 'stalled';
     const socket = await tcp(port);
     socket.write(upgradeRequest('alice'));
     const end = await untilClosed(socket);

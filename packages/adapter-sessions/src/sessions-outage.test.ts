@@ -1,4 +1,3 @@
-import { OutageAccounts, recordingLogger } from '@switchboard/adapter-json-ws/testing';
 import {
   type Hub,
   LocalSessionDirectory,
@@ -6,7 +5,7 @@ import {
   type SessionDirectory,
   SqliteStore,
 } from '@switchboard/core';
-import { createTestHub } from '@switchboard/core/testing';
+import { createTestHub, recordingLogger, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   listSessions,
@@ -30,7 +29,7 @@ afterEach(async () => {
 
 async function start(sessions: SessionDirectory = new LocalSessionDirectory()) {
   store = new SqliteStore(':memory:');
-  const accounts = new OutageAccounts(store.accounts);
+  const accounts = new SwitchableAccounts(store.accounts);
   const recorded = recordingLogger();
   hub = createTestHub({ accounts, rooms: store.rooms, sessions, logger: recorded.logger });
   running = await startSessionsAdapter(hub, {}, recorded.logger);
@@ -40,13 +39,13 @@ async function start(sessions: SessionDirectory = new LocalSessionDirectory()) {
 describe('sessions while the account store cannot be reached', () => {
   it('answers the upgrade with 503 and Retry-After, logs nothing at error level, and serves it once back', async () => {
     const { accounts, lines, port } = await start();
-    accounts.down = true;
+    accounts.state = 'down';
     const refused = await refusedUpgradeResponse(port, '/?client_id=alice');
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('5');
     expect(refused.body).toBe('the service is temporarily unavailable; try again shortly\n');
     expect(lines.filter((line) => line.level === 'error')).toEqual([]);
-    accounts.down = false;
+    accounts.state = 'up';
     const { client, sessionId } = await SessionsTestClient.session(port, 'alice');
     clients.push(client);
     expect(await listSessions(port)).toEqual(new Map([['alice', sessionId]]));
@@ -61,7 +60,7 @@ describe('sessions while the account store cannot be reached', () => {
     expect(await client.closed).toEqual({ code: 1013, reason: 'service temporarily unavailable' });
     expect(client.pending()).toEqual([]);
     expect(lines.filter((line) => line.level === 'error')).toEqual([]);
-    accounts.down = false;
+    accounts.state = 'up';
     expect(await listSessions(port)).toEqual(new Map());
   });
 

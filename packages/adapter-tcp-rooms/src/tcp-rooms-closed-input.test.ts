@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { MemoryAccountStore } from '@switchboard/core';
+import { SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';
-import { SwitchedAccounts } from './testing/switched-accounts.ts';
 import { waitFor } from './testing/wait-for.ts';
 
 let harness: Harness;
@@ -44,7 +44,7 @@ describe('tcp-rooms input of a closed connection (issue 12, item 3)', () => {
   });
 
   it('executes nothing a connection sent once it is closed, not even its password', async () => {
-    const accounts = new SwitchedAccounts(new MemoryAccountStore());
+    const accounts = new SwitchableAccounts(new MemoryAccountStore());
     harness = await Harness.start({ hubOptions: { accounts } });
     (await harness.signUp('nick', 'pw')).destroy();
     await waitFor(() => harness.hub.connectionCount === 0, 3_000, 'the sign-up connection to close');

@@ -2,10 +2,9 @@ import { connect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MemoryAccountStore } from '@switchboard/core';
-import { FakeClock } from '@switchboard/core/testing';
+import { FakeClock, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectNothingPending, FIXED_TIME, Harness } from './testing/harness.ts';
-import { SwitchedAccounts } from './testing/switched-accounts.ts';
 import { waitFor } from './testing/wait-for.ts';
 
 let harness: Harness;
@@ -60,7 +59,7 @@ describe('tcp-rooms input rate in bytes (issue 12, item 2)', () => {
 
 describe('tcp-rooms input waiting behind a slow answer (issue 12, item 1)', () => {
   it('keeps at most one raw read per connection, decoding nothing ahead of the line that waits', async () => {
-    const accounts = new SwitchedAccounts(new MemoryAccountStore());
+    const accounts = new SwitchableAccounts(new MemoryAccountStore());
     harness = await Harness.start({ hubOptions: { accounts } });
     // Every nickname lookup waits, as behind a slow store: each connection's first line is pending.
     accounts.state = 'held';

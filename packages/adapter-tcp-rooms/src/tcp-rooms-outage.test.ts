@@ -1,7 +1,7 @@
 import { SqliteStore } from '@switchboard/core';
+import { SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, RecordingLogger } from './testing/harness.ts';
-import { SwitchedAccounts } from './testing/switched-accounts.ts';
 
 let harness: Harness;
 let store: SqliteStore;
@@ -15,7 +15,7 @@ const UNAVAILABLE = 'Service temporarily unavailable. Please try again later.';
 /** The real SQLite accounts behind a switch that makes every call fail, as a lost store does. */
 async function startWithSwitch() {
   store = new SqliteStore(':memory:');
-  const accounts = new SwitchedAccounts(store.accounts);
+  const accounts = new SwitchableAccounts(store.accounts);
   const logger = new RecordingLogger();
   harness = await Harness.start({ hubOptions: { accounts, rooms: store.rooms, logger }, logger });
   return { accounts, logger };

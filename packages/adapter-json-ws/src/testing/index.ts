@@ -2,5 +2,4 @@
 // sources only: the published package (publishConfig.exports) leaves this entry out.
 
 export { driver } from './json-ws-driver.ts';
-export { OutageAccounts, recordingLogger } from './outage-accounts.ts';
 export { type CloseEvent, WsTestClient } from './ws-test-client.ts';

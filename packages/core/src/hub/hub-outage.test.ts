@@ -4,33 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isServiceUnavailable, SwitchboardError } from '../errors.ts';
 import { Name } from '../names/name.ts';
-import type { Logger } from '../ports/logger.ts';
-import type { AccountStore } from '../ports/stores.ts';
 import { SqliteStore } from '../stores/sqlite-stores.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
+import { recordingLogger } from '../testing/recording-logger.ts';
+import { SwitchableAccounts } from '../testing/switchable-accounts.ts';
 import { createTestHub } from '../testing/test-hub.ts';
 import type { Hub } from './hub.ts';
 import type { SessionSink } from './session.ts';
 
 const sink: SessionSink = { deliver() {}, replaced() {} };
-
-/** A logger that keeps what was said at each level. */
-function recordingLogger() {
-  const lines: { level: string; message: string }[] = [];
-  const at =
-    (level: string) =>
-    (_object: unknown, message?: string): void => {
-      lines.push({ level, message: message ?? '' });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 let hub: Hub;
 let store: SqliteStore;
@@ -73,48 +55,16 @@ describe('identification while the account store cannot be reached', () => {
   it('does not count refused attempts as failed logins: after the outage the right password works', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'switchboard-outage-')), 'store.db');
     store = new SqliteStore(path);
-    const accounts = new OutageAccounts(store.accounts);
+    const accounts = new SwitchableAccounts(store.accounts);
     hub = createTestHub({ accounts, rooms: store.rooms });
     await hub.addAccount(Name.fromText('carol'), 'pw');
-    accounts.down = true;
+    accounts.state = 'down';
     const session = hub.open('test', '10.0.0.1', sink)!;
     // More refusals than the 5 failures that would lock the name.
     for (let i = 0; i < 8; i++) {
       expect(await session.login(Name.fromText('carol'), 'pw').catch(isServiceUnavailable)).toBe(true);
     }
-    accounts.down = false;
+    accounts.state = 'up';
     expect(await session.login(Name.fromText('carol'), 'pw')).toBe('ok');
   });
 });
-
-/** The real SQLite accounts behind a switch that makes every call fail, as a lost store does. */
-class OutageAccounts implements AccountStore {
-  down = false;
-  readonly #store: AccountStore;
-  constructor(store: AccountStore) {
-    this.#store = store;
-  }
-  #reach(): void {
-    if (this.down) throw new Error('connection lost');
-  }
-  async getPasswordHash(nameKey: string) {
-    this.#reach();
-    return this.#store.getPasswordHash(nameKey);
-  }
-  async create(nameKey: string, passwordHash: string) {
-    this.#reach();
-    return this.#store.create(nameKey, passwordHash);
-  }
-  async setPasswordHash(nameKey: string, passwordHash: string) {
-    this.#reach();
-    return this.#store.setPasswordHash(nameKey, passwordHash);
-  }
-  async delete(nameKey: string) {
-    this.#reach();
-    return this.#store.delete(nameKey);
-  }
-  async list() {
-    this.#reach();
-    return this.#store.list();
-  }
-}

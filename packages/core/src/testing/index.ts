@@ -17,6 +17,7 @@ export {
 } from './cluster-contract.ts';
 export { FakeClock } from './fake-clock.ts';
 export { MemoryCluster } from './memory-cluster.ts';
+export { type LoggedLine, recordingLogger } from './recording-logger.ts';
 export {
   type MakeStore,
   runAccountStoreContract,
@@ -24,4 +25,5 @@ export {
   type StoreContractOptions,
   type StoreFixture,
 } from './store-contract.ts';
+export { type AccountStoreState, SwitchableAccounts } from './switchable-accounts.ts';
 export { createTestHub, fastScrypt, type TestHubOptions } from './test-hub.ts';
