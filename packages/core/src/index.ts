@@ -1,4 +1,4 @@
-export type { LoginResult } from './accounts/accounts.ts';
+export type { LoginResult, RegisterResult } from './accounts/accounts.ts';
 export { Accounts } from './accounts/accounts.ts';
 export { defaultThrottleOptions, LoginThrottle, type ThrottleOptions } from './accounts/login-throttle.ts';
 export {
@@ -19,6 +19,17 @@ export {
 } from './adapter/adapter.ts';
 export { adapterDefinitionProblem, isAdapterDefinition } from './adapter/check-adapter.ts';
 export { systemClock } from './clock/system-clock.ts';
+export { Connection } from './connection/connection.ts';
+export {
+  type ConnectionHost,
+  ConnectionRuntime,
+  type ConnectionSettings,
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_MAX_QUEUED_INPUTS,
+  MIN_RATE_WAIT_MS,
+} from './connection/connection-runtime.ts';
+export { type FrameReader, wholeMessages } from './connection/frame-reader.ts';
+export { SocketTransport, type Transport, type TransportReceiver } from './connection/transport.ts';
 export { CidrError, CidrSet, parseCidr } from './edge/cidr.ts';
 export { descriptorSoftLimit, maxConnectionsForDescriptors } from './edge/descriptor-limit.ts';
 export {
@@ -58,7 +69,14 @@ export {
 } from './hub/hub.ts';
 export { HubStats, LATENCY_BUCKETS_MS } from './hub/hub-stats.ts';
 export { IDENTIFICATION_BUCKETS_MS, ProtocolStats } from './hub/protocol-stats.ts';
-export { type ClaimResult, type IdentityKind, Session, type SessionSink } from './hub/session.ts';
+export {
+  type AdmissionResult,
+  type ClaimResult,
+  type CreateRoomAnswer,
+  type IdentityKind,
+  Session,
+  type SessionSink,
+} from './hub/session.ts';
 export { ConnectionLimiter } from './limits/connection-limiter.ts';
 export { defaultLimits, type Limits } from './limits/limits.ts';
 export { TokenBucket } from './limits/token-bucket.ts';
@@ -77,7 +95,7 @@ export type { CancelTimer, Clock } from './ports/clock.ts';
 export { type Logger, silentLogger } from './ports/logger.ts';
 export type { Presence, SessionDirectory } from './ports/presence.ts';
 export type { AccountStore, Closable, RoomRecord, RoomStore } from './ports/stores.ts';
-export { type JoinResult, Rooms } from './rooms/rooms.ts';
+export { type CreateRoomResult, type JoinResult, Rooms } from './rooms/rooms.ts';
 export { MemoryAccountStore, MemoryRoomStore } from './stores/memory-stores.ts';
 export { SqliteStore } from './stores/sqlite-stores.ts';
 export { type CoarseTimer, TimerWheel } from './timers/timer-wheel.ts';

@@ -1,0 +1,148 @@
+import type { ProtocolStats } from '../hub/protocol-stats.ts';
+import type { Session, SessionSink } from '../hub/session.ts';
+import type { Limits } from '../limits/limits.ts';
+import { TokenBucket } from '../limits/token-bucket.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { TimerWheel } from '../timers/timer-wheel.ts';
+
+/**
+ * What the connection runtime needs of the hub: admission, the limits, the clock and the counters.
+ * The hub implements it; adapters get a {@link ConnectionRuntime}, never the hub itself.
+ */
+export interface ConnectionHost {
+  readonly clock: Clock;
+  readonly timers: TimerWheel;
+  readonly limits: Readonly<Limits>;
+  readonly stats: { forProtocol(protocol: string): ProtocolStats };
+  /** A session for a new connection, or null when a connection limit is reached. */
+  open(protocol: string, address: string, sink: SessionSink): Session | null;
+}
+
+/** How one protocol's connections behave where protocols differ. */
+export interface ConnectionSettings<Farewell> {
+  /** The protocol's name (the adapter's): its counters and log lines carry it. */
+  protocol: string;
+  /**
+   * How long a graceful close waits for the peer to take the last bytes and close its side, before
+   * the connection is destroyed. Also the grace of {@link ConnectionRuntime.shutdown}.
+   */
+  closeGraceMs?: number;
+  /** What a connection refused by a connection limit is told before it is closed (nothing: just closed). */
+  refusal?: Farewell;
+  /**
+   * After the client stops sending (EOF), whether what it sent whole is still handled at its rate
+   * (`true`: a half-closed client gets every answer, however long the rate makes it take) or only
+   * as far as the rate allows at once, after which the connection is closed (`false`).
+   */
+  drainAfterEnd?: boolean;
+  /**
+   * Most inputs a connection may have waiting while it is held (an answer pending, the rate).
+   * Pausing stops a TCP socket at once, but `ws` still hands over every frame of what it had read,
+   * so for WebSockets this bounds the frames of a flood of tiny ones.
+   */
+  maxQueuedInputs?: number;
+}
+
+export const DEFAULT_CLOSE_GRACE_MS = 1_000;
+export const DEFAULT_MAX_QUEUED_INPUTS = 4_096;
+/**
+ * The shortest wait once over the rate: tokens then come back in batches, so a client flooding at
+ * its limit costs one timer per batch instead of one per message.
+ */
+export const MIN_RATE_WAIT_MS = 25;
+
+/** Something the runtime can close at shutdown: a {@link Connection}. */
+export interface RuntimeConnection {
+  shutdown(): void;
+  drop(): void;
+}
+
+/**
+ * Everything one protocol's connections share: the host, the protocol's counters, its settings and
+ * the set of open connections (for a graceful shutdown). Made once per adapter; each connection
+ * holds one reference to it, so per-connection state stays small.
+ */
+export class ConnectionRuntime<Farewell = unknown> {
+  readonly protocol: string;
+  readonly stats: ProtocolStats;
+  readonly clock: Clock;
+  readonly timers: TimerWheel;
+  readonly limits: Readonly<Limits>;
+  readonly logger: Logger;
+  readonly closeGraceMs: number;
+  readonly refusal: Farewell | undefined;
+  readonly drainAfterEnd: boolean;
+  readonly maxQueuedInputs: number;
+  readonly #host: ConnectionHost;
+  readonly #open = new Set<RuntimeConnection>();
+  #shuttingDown = false;
+
+  constructor(host: ConnectionHost, logger: Logger, settings: ConnectionSettings<Farewell>) {
+    this.#host = host;
+    this.protocol = settings.protocol;
+    this.stats = host.stats.forProtocol(settings.protocol);
+    this.clock = host.clock;
+    this.timers = host.timers;
+    this.limits = host.limits;
+    this.logger = logger;
+    this.closeGraceMs = settings.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    this.refusal = settings.refusal;
+    this.drainAfterEnd = settings.drainAfterEnd ?? false;
+    this.maxQueuedInputs = settings.maxQueuedInputs ?? DEFAULT_MAX_QUEUED_INPUTS;
+  }
+
+  /** Open connections of this protocol (admitted, not yet closed). */
+  get size(): number {
+    return this.#open.size;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  /** @internal Admission, for {@link Connection}'s constructor. */
+  open(address: string, sink: SessionSink): Session | null {
+    return this.#host.open(this.protocol, address, sink);
+  }
+
+  /** @internal A connection's input-rate budget, with the configured rates and bursts. */
+  rateLimiter(): TokenBucket {
+    const { messagesPerSecond, messageBurst, bytesPerSecond, byteBurst } = this.limits;
+    return new TokenBucket(this.clock, messagesPerSecond, messageBurst, bytesPerSecond, byteBurst);
+  }
+
+  /** @internal */
+  track(connection: RuntimeConnection): void {
+    this.#open.add(connection);
+  }
+
+  /** @internal */
+  untrack(connection: RuntimeConnection): void {
+    this.#open.delete(connection);
+    if (this.#open.size === 0) this.#allClosed?.();
+  }
+
+  #allClosed: (() => void) | null = null;
+
+  /**
+   * Graceful stop of every connection: each is told in its protocol's way ({@link Connection.shutdown})
+   * and closed once its last bytes are taken; those still open after the close grace are destroyed.
+   * Resolves when all are closed. Connections admitted meanwhile are refused by the listener's close.
+   */
+  shutdown(): Promise<void> {
+    this.#shuttingDown = true;
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const stopWaiting = this.clock.setTimeout(() => {
+        for (const connection of [...this.#open]) connection.drop();
+      }, this.closeGraceMs);
+      this.#allClosed = () => {
+        stopWaiting();
+        this.#allClosed = null;
+        resolve();
+      };
+      for (const connection of [...this.#open]) connection.shutdown();
+    });
+  }
+}
