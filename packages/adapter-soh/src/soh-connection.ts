@@ -52,7 +52,7 @@ export class SohConnection extends Connection<Buffer, Buffer | string> {
     return this.#receiver !== null;
   }
 
-  protected override onFrame(field: Buffer): void | Promise<unknown> {
+  protected override onFrame(field: Buffer): Promise<unknown> | undefined {
     if (!this.#named) return this.#claim(field);
     if (this.#receiver === null) {
       this.#receiver = field;

@@ -109,7 +109,7 @@ export abstract class Connection<Frame, Farewell = unknown>
    * Handles one frame. Return a promise to hold later input until it settles (a claim, a store
    * answer); a rejection is {@link onFailure}.
    */
-  protected abstract onFrame(frame: Frame): void | Promise<unknown>;
+  protected abstract onFrame(frame: Frame): Promise<unknown> | undefined;
 
   /** A message for this connection (SessionSink). Encode it once per message where possible. */
   abstract deliver(message: ChatMessage): void;
@@ -341,7 +341,7 @@ export abstract class Connection<Frame, Farewell = unknown>
     if (this.isMessage(frame)) bucket.take(this.#unpaid);
     else bucket.charge(this.#unpaid);
     this.#unpaid = 0;
-    let pending: void | Promise<unknown>;
+    let pending: Promise<unknown> | undefined;
     try {
       pending = this.onFrame(frame);
     } catch (error) {
