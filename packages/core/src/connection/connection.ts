@@ -257,7 +257,8 @@ export abstract class Connection<Frame, Farewell = unknown>
       this.#input = data;
       this.#inputAt = 0;
     } else {
-      const queued = (this.#queued ??= []);
+      if (this.#queued === null) this.#queued = [];
+      const queued = this.#queued;
       if (queued.length >= this.runtime.maxQueuedInputs) {
         this.#discardInput();
         this.onInputOverflow();
@@ -272,7 +273,7 @@ export abstract class Connection<Frame, Farewell = unknown>
   receivedControl(bytes: number): void {
     if ((this.#state & FINISHED) !== 0) return;
     if (this.#idleMs !== 0) this.#lastInputAt = this.runtime.clock.now();
-    const bucket = (this.#bucket ??= this.runtime.rateLimiter());
+    const bucket = this.#budget();
     if (!bucket.take(bytes) && (this.#state & WAITING) === 0) this.#waitForRate();
   }
 
@@ -305,7 +306,7 @@ export abstract class Connection<Frame, Farewell = unknown>
   /** Decodes and handles frames until the input runs out or a wait begins. */
   #pump(): void {
     const reader = this.#reader;
-    const bucket = (this.#bucket ??= this.runtime.rateLimiter());
+    const bucket = this.#budget();
     while ((this.#state & (BUSY | WAITING | FINISHED)) === 0) {
       let input = this.#input;
       if (input === null) {
@@ -349,6 +350,12 @@ export abstract class Connection<Frame, Farewell = unknown>
       return;
     }
     if (pending instanceof Promise) this.hold(pending);
+  }
+
+  /** The rate budget, made on first use (a connection refused or closed early never needs one). */
+  #budget(): TokenBucket {
+    if (this.#bucket === null) this.#bucket = this.runtime.rateLimiter();
+    return this.#bucket;
   }
 
   #nextQueued(): Buffer | null {
