@@ -29,6 +29,7 @@ export {
 export { closeCodes } from './json-ws-connection.ts';
 export { frameLimit, type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 export { sendFrame } from './send-frame.ts';
+export { type CloseFrame, isBinaryMessage, WebSocketTransport } from './websocket-transport.ts';
 
 /** JSON chat over WebSocket (SPEC §2, seed 000). */
 export const jsonWsAdapter = defineAdapter<JsonWsOptions>({
