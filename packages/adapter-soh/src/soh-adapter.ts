@@ -1,12 +1,12 @@
-import { type AdapterStartContext, ConnectionRuntime, edgeOf, type RunningAdapter } from '@switchboard/core';
+import {
+  type AdapterStartContext,
+  ConnectionRuntime,
+  defineAdapter,
+  edgeOf,
+  type RunningAdapter,
+} from '@switchboard/core';
 import { SohConnection } from './soh-connection.ts';
-
-export interface SohOptions {
-  /** Longest field (name, receiver or text) in bytes, inclusive; a longer one closes the connection. */
-  maxFieldBytes: number;
-  /** A client that has not sent its whole name this long after connecting is closed. */
-  nameTimeoutMs: number;
-}
+import { type SohOptions, sohOptionsSchema } from './soh-options.ts';
 
 /** Serves SOH clients on a TCP port until close(). */
 export async function startSohServer(context: AdapterStartContext<SohOptions>): Promise<RunningAdapter> {
@@ -25,3 +25,11 @@ export async function startSohServer(context: AdapterStartContext<SohOptions>): 
     },
   };
 }
+
+/** Raw TCP chat framed by 0x01 (seed 004): a name, then `RECEIVER 0x01 TEXT 0x01` pairs. */
+export const sohAdapter = defineAdapter<SohOptions>({
+  name: 'soh',
+  defaultPort: 7878,
+  optionsSchema: sohOptionsSchema,
+  start: startSohServer,
+});

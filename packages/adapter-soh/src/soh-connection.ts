@@ -9,11 +9,7 @@ import {
   SocketTransport,
 } from '@switchboard/core';
 import { encodeSohDelivery, SohFieldDecoder } from './soh-codec.ts';
-
-export interface SohConnectionOptions {
-  maxFieldBytes: number;
-  nameTimeoutMs: number;
-}
+import type { SohOptions } from './soh-options.ts';
 
 export type SohRuntime = ConnectionRuntime<Buffer | string>;
 
@@ -34,7 +30,7 @@ export class SohConnection extends Connection<Buffer, Buffer | string> {
   #receiver: Buffer | null = null;
 
   /** `address`: the client's, from the edge (a trusted proxy's PROXY header, else the peer). */
-  constructor(runtime: SohRuntime, socket: Socket, address: string, options: SohConnectionOptions) {
+  constructor(runtime: SohRuntime, socket: Socket, address: string, options: SohOptions) {
     super(runtime, new SocketTransport(socket), address, new SohFieldDecoder(options.maxFieldBytes));
     if (!this.admitted) return;
     socket.setNoDelay(true);
