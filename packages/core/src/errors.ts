@@ -1,6 +1,19 @@
 /**
  * Every refusal the core can give, with the plain-English message protocols that can carry text
- * show for it. Core calls return these codes; adapters decide how (and whether) to say them.
+ * show for it. Core calls return `'ok'` (or a value) or one of these codes, and only these: each
+ * adapter renders every code in a `Record<ErrorCode, …>` table, so a new code that an adapter
+ * does not say is a compile error there. `errors.test.ts` checks that every code is produced by
+ * the core and that the core produces no other. One meaning per code:
+ *
+ * - NAME_*: a name that is not a valid name ({@link checkTextName}, {@link checkByteName}).
+ * - NAME_REGISTERED: the name has an account (or is the reserved system sender), so it can be
+ *   neither claimed as a guest nor registered again.
+ * - NOT_IDENTIFIED: an operation that acts as a name, asked by a connection without one.
+ * - WRONG_PASSWORD / UNKNOWN_USER / THROTTLED: a login's refusals.
+ * - ROOM_EXISTS / NO_SUCH_ROOM / WRONG_ROOM_PASSWORD: creating and joining private rooms.
+ * - TOO_MANY_CONNECTIONS: admission refused (per process or per address).
+ * - SERVICE_UNAVAILABLE: the account store or the cluster could not answer (thrown, see
+ *   {@link isServiceUnavailable}).
  */
 export const errorCatalog = {
   NAME_EMPTY: 'the name is empty',
@@ -14,7 +27,6 @@ export const errorCatalog = {
   WRONG_PASSWORD: 'wrong name or password',
   UNKNOWN_USER: 'no such user',
   THROTTLED: 'too many failed attempts; try again later',
-  ACCOUNT_EXISTS: 'the name is already registered',
   ROOM_EXISTS: 'the room already exists',
   NO_SUCH_ROOM: 'no such room',
   WRONG_ROOM_PASSWORD: 'wrong room password',

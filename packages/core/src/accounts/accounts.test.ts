@@ -29,11 +29,11 @@ describe('Accounts sign-up and lookup', () => {
   it('registers a name once; a second sign-up of it is refused and keeps the first password', async () => {
     const { accounts } = setUp();
     expect(await accounts.exists(bob)).toBe(false);
-    expect(await accounts.register(bob, 'first')).toBe(true);
+    expect(await accounts.register(bob, 'first')).toBe('ok');
     expect(await accounts.exists(bob)).toBe(true);
-    expect(await accounts.register(bob, 'second')).toBe(false);
+    expect(await accounts.register(bob, 'second')).toBe('NAME_REGISTERED');
     expect(await accounts.authenticate(bob, 'first', 'a')).toBe('ok');
-    expect(await accounts.authenticate(bob, 'second', 'a')).toBe('wrong-password');
+    expect(await accounts.authenticate(bob, 'second', 'a')).toBe('WRONG_PASSWORD');
   });
 
   it('keeps names that differ only in bytes apart', async () => {
@@ -69,17 +69,17 @@ describe('Accounts.authenticate', () => {
     const { accounts } = setUp();
     await accounts.register(bob, 'pw');
     expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('ok');
-    expect(await accounts.authenticate(bob, 'nope', 'a')).toBe('wrong-password');
-    expect(await accounts.authenticate(Name.fromText('nobody'), 'pw', 'a')).toBe('unknown-user');
+    expect(await accounts.authenticate(bob, 'nope', 'a')).toBe('WRONG_PASSWORD');
+    expect(await accounts.authenticate(Name.fromText('nobody'), 'pw', 'a')).toBe('UNKNOWN_USER');
   });
 
   it('locks a name after 5 failures: even the right password then fails, unchecked', async () => {
     const { accounts, store } = setUp();
     await accounts.register(bob, 'pw');
-    for (let i = 0; i < 5; i++) expect(await accounts.authenticate(bob, 'wrong', 'a')).toBe('wrong-password');
+    for (let i = 0; i < 5; i++) expect(await accounts.authenticate(bob, 'wrong', 'a')).toBe('WRONG_PASSWORD');
     const readsBefore = store.reads;
-    expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('throttled');
-    expect(await accounts.authenticate(bob, 'wrong', 'b')).toBe('throttled');
+    expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('THROTTLED');
+    expect(await accounts.authenticate(bob, 'wrong', 'b')).toBe('THROTTLED');
     expect(store.reads).toBe(readsBefore);
   });
 
@@ -94,9 +94,9 @@ describe('Accounts.authenticate', () => {
     const { accounts, clock } = setUp();
     await accounts.register(bob, 'pw');
     for (let i = 0; i < 5; i++) await accounts.authenticate(bob, 'wrong', 'a');
-    for (let i = 0; i < 30; i++) expect(await accounts.authenticate(bob, 'wrong', 'b')).toBe('throttled');
+    for (let i = 0; i < 30; i++) expect(await accounts.authenticate(bob, 'wrong', 'b')).toBe('THROTTLED');
     clock.advance(5 * MINUTE);
-    for (let i = 0; i < 4; i++) expect(await accounts.authenticate(bob, 'wrong', 'c')).toBe('wrong-password');
+    for (let i = 0; i < 4; i++) expect(await accounts.authenticate(bob, 'wrong', 'c')).toBe('WRONG_PASSWORD');
     expect(await accounts.authenticate(bob, 'pw', 'c')).toBe('ok');
   });
 
@@ -105,7 +105,7 @@ describe('Accounts.authenticate', () => {
     await accounts.register(bob, 'pw');
     for (let i = 0; i < 4; i++) await accounts.authenticate(bob, 'wrong', 'a');
     expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('ok');
-    for (let i = 0; i < 4; i++) expect(await accounts.authenticate(bob, 'wrong', 'a')).toBe('wrong-password');
+    for (let i = 0; i < 4; i++) expect(await accounts.authenticate(bob, 'wrong', 'a')).toBe('WRONG_PASSWORD');
     expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('ok');
   });
 
@@ -113,11 +113,11 @@ describe('Accounts.authenticate', () => {
     const { accounts } = setUp();
     await accounts.register(bob, 'pw');
     for (let i = 0; i < 19; i++) {
-      expect(await accounts.authenticate(Name.fromText(`guess${i}`), 'x', '10.0.0.1')).toBe('unknown-user');
+      expect(await accounts.authenticate(Name.fromText(`guess${i}`), 'x', '10.0.0.1')).toBe('UNKNOWN_USER');
     }
     expect(await accounts.authenticate(bob, 'pw', '10.0.0.1')).toBe('ok');
-    expect(await accounts.authenticate(Name.fromText('guess19'), 'x', '10.0.0.1')).toBe('unknown-user');
-    expect(await accounts.authenticate(bob, 'pw', '10.0.0.1')).toBe('throttled');
+    expect(await accounts.authenticate(Name.fromText('guess19'), 'x', '10.0.0.1')).toBe('UNKNOWN_USER');
+    expect(await accounts.authenticate(bob, 'pw', '10.0.0.1')).toBe('THROTTLED');
     expect(await accounts.authenticate(bob, 'pw', '10.0.0.2')).toBe('ok');
   });
 
@@ -126,7 +126,7 @@ describe('Accounts.authenticate', () => {
     await accounts.register(bob, 'pw');
     await accounts.authenticate(bob, 'wrong', 'a');
     await accounts.authenticate(bob, 'wrong', 'a');
-    expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('throttled');
+    expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('THROTTLED');
     clock.advance(1000);
     expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('ok');
   });
@@ -137,7 +137,7 @@ describe('Accounts password change and deletion', () => {
     const { accounts } = setUp();
     await accounts.register(bob, 'old');
     expect(await accounts.setPassword(bob, 'new')).toBe(true);
-    expect(await accounts.authenticate(bob, 'old', 'a')).toBe('wrong-password');
+    expect(await accounts.authenticate(bob, 'old', 'a')).toBe('WRONG_PASSWORD');
     expect(await accounts.authenticate(bob, 'new', 'a')).toBe('ok');
   });
 
@@ -152,8 +152,8 @@ describe('Accounts password change and deletion', () => {
     await accounts.register(bob, 'pw');
     expect(await accounts.delete(bob)).toBe(true);
     expect(await accounts.delete(bob)).toBe(false);
-    expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('unknown-user');
-    expect(await accounts.register(bob, 'again')).toBe(true);
+    expect(await accounts.authenticate(bob, 'pw', 'a')).toBe('UNKNOWN_USER');
+    expect(await accounts.register(bob, 'again')).toBe('ok');
   });
 });
 
@@ -165,9 +165,9 @@ describe('parallel login attempts', () => {
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => hub.accounts.authenticate(bob, `guess-${i}`, `10.0.0.${i}`)),
     );
-    expect(results.filter((result) => result === 'wrong-password')).toHaveLength(5);
-    expect(results.filter((result) => result === 'throttled')).toHaveLength(7);
-    expect(await hub.accounts.authenticate(bob, 'right', '10.0.1.1')).toBe('throttled');
+    expect(results.filter((result) => result === 'WRONG_PASSWORD')).toHaveLength(5);
+    expect(results.filter((result) => result === 'THROTTLED')).toHaveLength(7);
+    expect(await hub.accounts.authenticate(bob, 'right', '10.0.1.1')).toBe('THROTTLED');
     hub.close();
   });
 
@@ -180,7 +180,7 @@ describe('parallel login attempts', () => {
       hub.accounts.authenticate(bob, 'right', '10.0.0.3'),
       hub.accounts.authenticate(bob, 'nope-3', '10.0.0.4'),
     ]);
-    expect(results).toEqual(['wrong-password', 'wrong-password', 'ok', 'wrong-password']);
+    expect(results).toEqual(['WRONG_PASSWORD', 'WRONG_PASSWORD', 'ok', 'WRONG_PASSWORD']);
     hub.close();
   });
 });

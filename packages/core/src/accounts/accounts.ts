@@ -1,9 +1,11 @@
+import type { ErrorCode } from '../errors.ts';
 import type { Name } from '../names/name.ts';
 import type { AccountStore } from '../ports/stores.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, type ScryptParams, verifyPassword } from './password-hash.ts';
 
-export type LoginResult = 'ok' | 'wrong-password' | 'unknown-user' | 'throttled';
+export type LoginResult = 'ok' | Extract<ErrorCode, 'WRONG_PASSWORD' | 'UNKNOWN_USER' | 'THROTTLED'>;
+export type RegisterResult = 'ok' | Extract<ErrorCode, 'NAME_REGISTERED'>;
 
 /** Where a login's consequences are counted (a protocol's stats). */
 export interface LoginCounts {
@@ -29,10 +31,11 @@ export class Accounts {
     return (await this.#store.getPasswordHash(name.key)) !== undefined;
   }
 
-  /** Creates an account; resolves false when the name is taken. Durable once resolved. */
-  async register(name: Name, password: string): Promise<boolean> {
-    if (await this.exists(name)) return false;
-    return this.#store.create(name.key, await hashPassword(password, this.#scrypt));
+  /** Creates an account; `NAME_REGISTERED` when the name is taken. Durable once resolved. */
+  async register(name: Name, password: string): Promise<RegisterResult> {
+    if (await this.exists(name)) return 'NAME_REGISTERED';
+    const created = await this.#store.create(name.key, await hashPassword(password, this.#scrypt));
+    return created ? 'ok' : 'NAME_REGISTERED';
   }
 
   /**
@@ -58,7 +61,7 @@ export class Accounts {
     address: string,
     counts: LoginCounts | undefined,
   ): Promise<LoginResult> {
-    if (this.#throttle.isLocked(name.key, address)) return 'throttled';
+    if (this.#throttle.isLocked(name.key, address)) return 'THROTTLED';
     const stored = await this.#store.getPasswordHash(name.key);
     const valid = stored !== undefined && (await verifyPassword(password, stored));
     if (valid) {
@@ -67,7 +70,7 @@ export class Accounts {
     }
     const locks = this.#throttle.recordFailure(name.key, address);
     if (counts) counts.loginLocks += locks;
-    return stored === undefined ? 'unknown-user' : 'wrong-password';
+    return stored === undefined ? 'UNKNOWN_USER' : 'WRONG_PASSWORD';
   }
 
   async setPassword(name: Name, password: string): Promise<boolean> {

@@ -73,7 +73,7 @@ describe('password change and account deletion', () => {
     await hub.addAccount(name('carol'), 'old');
     await hub.changePassword(name('carol'), 'new');
     const session = hub.open('test', '10.0.0.1', new PlainSink())!;
-    expect(await session.login(name('carol'), 'old')).toBe('wrong-password');
+    expect(await session.login(name('carol'), 'old')).toBe('WRONG_PASSWORD');
     expect(await session.login(name('carol'), 'new')).toBe('ok');
   });
 
@@ -94,7 +94,7 @@ describe('password change and account deletion', () => {
     expect(tcpRooms.session.name?.text).toBe('carol');
     expect(await hub.accounts.exists(name('carol'))).toBe(false);
     const again = hub.open('test', '10.0.0.1', new PlainSink())!;
-    expect(await again.login(name('carol'), 'pw')).toBe('unknown-user');
+    expect(await again.login(name('carol'), 'pw')).toBe('UNKNOWN_USER');
     expect(await hub.deleteAccount(name('carol'))).toBe(false);
   });
 
@@ -162,10 +162,10 @@ describe('login throttling through the hub', () => {
     await hub.addAccount(name('carol'), 'pw');
     for (let i = 0; i < 5; i++) {
       const attacker = hub.open('test', `10.0.0.${i}`, new PlainSink())!;
-      expect(await attacker.login(name('carol'), 'guess')).toBe('wrong-password');
+      expect(await attacker.login(name('carol'), 'guess')).toBe('WRONG_PASSWORD');
     }
     const owner = hub.open('test', '192.168.0.7', new PlainSink())!;
-    expect(await owner.login(name('carol'), 'pw')).toBe('throttled');
+    expect(await owner.login(name('carol'), 'pw')).toBe('THROTTLED');
     expect(owner.name).toBeNull();
     clock.advance(5 * MINUTE);
     expect(await owner.login(name('carol'), 'pw')).toBe('ok');
@@ -177,7 +177,7 @@ describe('login throttling through the hub', () => {
     await hub.addAccount(name('carol'), 'pw');
     const attacker = hub.open('test', '10.6.6.6', new PlainSink())!;
     for (let i = 0; i < 20; i++) await attacker.login(name(`user${i}`), 'guess');
-    expect(await attacker.login(name('carol'), 'pw')).toBe('throttled');
+    expect(await attacker.login(name('carol'), 'pw')).toBe('THROTTLED');
     const elsewhere = hub.open('test', '10.7.7.7', new PlainSink())!;
     expect(await elsewhere.login(name('carol'), 'pw')).toBe('ok');
   });
@@ -192,7 +192,7 @@ describe('login throttling through the hub', () => {
     const session = hub.open('test', '10.0.0.1', new PlainSink())!;
     await session.login(name('carol'), 'x');
     await session.login(name('carol'), 'x');
-    expect(await session.login(name('carol'), 'pw')).toBe('throttled');
+    expect(await session.login(name('carol'), 'pw')).toBe('THROTTLED');
     clock.advance(100);
     expect(await session.login(name('carol'), 'pw')).toBe('ok');
   });
@@ -202,7 +202,7 @@ describe('login throttling through the hub', () => {
     await hub.addAccount(name('carol'), 'pw');
     const session = hub.open('test', '10.0.0.1', new PlainSink())!;
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 4; i++) expect(await session.login(name('carol'), 'x')).toBe('wrong-password');
+      for (let i = 0; i < 4; i++) expect(await session.login(name('carol'), 'x')).toBe('WRONG_PASSWORD');
       expect(await session.login(name('carol'), 'pw')).toBe('ok');
     }
   });
@@ -215,14 +215,14 @@ describe('what the stores hold', () => {
     hub = createTestHub({ accounts, rooms });
     await hub.addAccount(name('carol'), 'carol-secret');
     const session = hub.open('test', '10.0.0.1', new PlainSink())!;
-    expect(await session.register(name('dave'), 'carol-secret')).toBe(true);
+    expect(await session.register(name('dave'), 'carol-secret')).toBe('ok');
     await hub.changePassword(name('carol'), 'carol-new-secret');
-    const roomPassword = await session.createRoom('den');
+    const { password: roomPassword } = (await session.createRoom('den')) as { password: string };
 
     const hashes = await Promise.all((await accounts.list()).map((key) => accounts.getPasswordHash(key)));
     const roomRecords = await rooms.list();
     const everything = JSON.stringify({ hashes, roomRecords });
-    for (const secret of ['carol-secret', 'carol-new-secret', roomPassword!]) {
+    for (const secret of ['carol-secret', 'carol-new-secret', roomPassword]) {
       expect(everything).not.toContain(secret);
     }
     for (const hash of [...hashes, roomRecords[0]!.passwordHash]) expect(hash).toMatch(/^scrypt\$/);

@@ -50,9 +50,9 @@ describe('the reserved system sender', () => {
     const { session } = open();
     expect(await session.claimGuest(name('system'))).toBe('NAME_REGISTERED');
     expect(await hub.isRegistered(name('system'))).toBe(true);
-    expect(await session.register(name('system'), 'pw')).toBe(false);
+    expect(await session.register(name('system'), 'pw')).toBe('NAME_REGISTERED');
     expect(await hub.addAccount(name('system'), 'pw')).toBe(false);
-    expect(await session.login(name('system'), 'pw')).toBe('wrong-password');
+    expect(await session.login(name('system'), 'pw')).toBe('WRONG_PASSWORD');
     expect(session.name).toBeNull();
     // Other names are as free as ever, and the default sender name is not reserved here.
     expect(await session.claimGuest(name('switchboard'))).toBe('ok');
@@ -89,7 +89,7 @@ describe('system messages', () => {
     await hub.addAccount(name('bob'), 'pw');
     const bob = open();
     expect(await bob.session.login(name('bob'), 'pw')).toBe('ok');
-    expect(await bob.session.createRoom('den')).not.toBeNull();
+    expect(await bob.session.createRoom('den')).toEqual({ password: expect.any(String) });
     const toRoom = await hub.sendSystem({ room: 'den' }, 'in the den');
     const toMain = await hub.sendSystem({ room: null }, 'everyone');
     expect(toRoom.delivered.map((each) => each.text)).toEqual(['bob']);

@@ -183,8 +183,8 @@ describe('registered names', () => {
     hub = createTestHub();
     await hub.addAccount(name('carol'), 'secret');
     const { session } = connect();
-    expect(await session.login(name('carol'), 'nope')).toBe('wrong-password');
-    expect(await session.login(name('dave'), 'secret')).toBe('unknown-user');
+    expect(await session.login(name('carol'), 'nope')).toBe('WRONG_PASSWORD');
+    expect(await session.login(name('dave'), 'secret')).toBe('UNKNOWN_USER');
     expect(session.name).toBeNull();
     expect(texts(await hub.activeNames())).toEqual([]);
   });
@@ -219,8 +219,8 @@ describe('registered names', () => {
     hub = createTestHub();
     await hub.addAccount(name('dave'), 'pw2');
     const carol = await loggedIn('carol');
-    expect(await carol.session.login(name('dave'), 'wrong')).toBe('wrong-password');
-    expect(await carol.session.login(name('nobody'), 'pw')).toBe('unknown-user');
+    expect(await carol.session.login(name('dave'), 'wrong')).toBe('WRONG_PASSWORD');
+    expect(await carol.session.login(name('nobody'), 'pw')).toBe('UNKNOWN_USER');
     expect(carol.session.name?.text).toBe('carol');
     expect(carol.session.kind).toBe('registered');
     const bob = await guest('bob');
@@ -231,12 +231,12 @@ describe('registered names', () => {
   it('signs up and binds in one step; a taken name is refused and binds nothing', async () => {
     hub = createTestHub();
     const first = connect();
-    expect(await first.session.register(name('erin'), 'pw')).toBe(true);
+    expect(await first.session.register(name('erin'), 'pw')).toBe('ok');
     expect(first.session.name?.text).toBe('erin');
     expect(first.session.kind).toBe('registered');
     expect(await hub.accounts.exists(name('erin'))).toBe(true);
     const second = connect();
-    expect(await second.session.register(name('erin'), 'other')).toBe(false);
+    expect(await second.session.register(name('erin'), 'other')).toBe('NAME_REGISTERED');
     expect(second.session.name).toBeNull();
   });
 

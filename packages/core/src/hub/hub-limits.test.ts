@@ -125,7 +125,7 @@ describe('rate limiter and timers of the hub', () => {
     hub = createTestHub({ clock: new OffsetClock(5) });
     const session = open('10.0.0.1')!;
     await session.register(Name.fromText('carol'), 'pw');
-    expect(await session.createRoom('den')).toEqual(expect.any(String));
+    expect(await session.createRoom('den')).toEqual({ password: expect.any(String) });
     const receiver = hub.open('test', '10.0.0.2', new RecordingSink())!;
     await receiver.claimGuest(Name.fromText('bob'));
     await session.sendDirect([Name.fromText('bob')], 'x');

@@ -223,8 +223,8 @@ describe('rooms', () => {
   it('creating a room gives its password and moves the creator in', async () => {
     hub = createTestHub();
     const carol = await loggedIn('carol');
-    const password = await carol.session.createRoom('den');
-    expect(password).toEqual(expect.any(String));
+    const created = await carol.session.createRoom('den');
+    expect(created).toEqual({ password: expect.any(String) });
     expect(carol.session.room).toBe('den');
     expect(await hub.rooms.list()).toEqual(['den']);
   });
@@ -234,8 +234,8 @@ describe('rooms', () => {
     const carol = await loggedIn('carol');
     const dave = await loggedIn('dave');
     const outsider = await guest('olga');
-    const password = await carol.session.createRoom('den');
-    expect(await dave.session.joinRoom('den', password!)).toBe('ok');
+    const { password } = (await carol.session.createRoom('den')) as { password: string };
+    expect(await dave.session.joinRoom('den', password)).toBe('ok');
     expect(dave.session.room).toBe('den');
 
     carol.session.broadcast('inside');
@@ -250,9 +250,9 @@ describe('rooms', () => {
     const carol = await loggedIn('carol');
     const dave = await loggedIn('dave');
     const erin = await loggedIn('erin');
-    const denPassword = await carol.session.createRoom('den');
+    const den = (await carol.session.createRoom('den')) as { password: string };
     await dave.session.createRoom('attic');
-    await erin.session.joinRoom('den', denPassword!);
+    await erin.session.joinRoom('den', den.password);
     dave.session.broadcast('attic only');
     carol.session.broadcast('den only');
     expect(erin.sink.lines).toEqual(['carol: den only']);
@@ -265,8 +265,8 @@ describe('rooms', () => {
     const carol = await loggedIn('carol');
     const dave = await loggedIn('dave');
     await carol.session.createRoom('den');
-    expect(await dave.session.joinRoom('den', 'guess')).toBe('wrong-password');
-    expect(await dave.session.joinRoom('cellar', 'guess')).toBe('no-such-room');
+    expect(await dave.session.joinRoom('den', 'guess')).toBe('WRONG_ROOM_PASSWORD');
+    expect(await dave.session.joinRoom('cellar', 'guess')).toBe('NO_SUCH_ROOM');
     expect(dave.session.room).toBeNull();
     carol.session.broadcast('private');
     expect(dave.sink.messages).toEqual([]);
@@ -277,14 +277,14 @@ describe('rooms', () => {
     const carol = await loggedIn('carol');
     const dave = await loggedIn('dave');
     await carol.session.createRoom('den');
-    expect(await dave.session.createRoom('den')).toBeNull();
+    expect(await dave.session.createRoom('den')).toBe('ROOM_EXISTS');
     expect(dave.session.room).toBeNull();
   });
 
   it('need an identified connection to create one', async () => {
     hub = createTestHub();
     const anonymous = connect();
-    expect(await anonymous.session.createRoom('den')).toBeNull();
+    expect(await anonymous.session.createRoom('den')).toBe('NOT_IDENTIFIED');
     expect(await hub.rooms.list()).toEqual([]);
   });
 
@@ -316,8 +316,8 @@ describe('rooms', () => {
     hub = createTestHub();
     const carol = await loggedIn('carol');
     const dave = await loggedIn('dave');
-    const password = await carol.session.createRoom('den');
-    await dave.session.joinRoom('den', password!);
+    const { password } = (await carol.session.createRoom('den')) as { password: string };
+    await dave.session.joinRoom('den', password);
     dave.session.close();
     carol.session.broadcast('alone?');
     expect(dave.sink.messages).toEqual([]);

@@ -76,12 +76,12 @@ describe('per-protocol counters of the hub', () => {
     await hub.addAccount(name('dave'), 'right');
     const rsUs = open('rs-us');
     const tcp = open('tcp-rooms');
-    expect(await rsUs.session.login(name('dave'), 'wrong')).toBe('wrong-password');
-    expect(await rsUs.session.login(name('nobody'), 'x')).toBe('unknown-user');
-    expect(await tcp.session.login(name('dave'), 'wrong')).toBe('wrong-password');
-    expect(await tcp.session.login(name('dave'), 'wrong')).toBe('wrong-password');
+    expect(await rsUs.session.login(name('dave'), 'wrong')).toBe('WRONG_PASSWORD');
+    expect(await rsUs.session.login(name('nobody'), 'x')).toBe('UNKNOWN_USER');
+    expect(await tcp.session.login(name('dave'), 'wrong')).toBe('WRONG_PASSWORD');
+    expect(await tcp.session.login(name('dave'), 'wrong')).toBe('WRONG_PASSWORD');
     // The third failure for dave locked the name; this one is refused unchecked.
-    expect(await rsUs.session.login(name('dave'), 'right')).toBe('throttled');
+    expect(await rsUs.session.login(name('dave'), 'right')).toBe('THROTTLED');
     const r = hub.stats.forProtocol('rs-us');
     const t = hub.stats.forProtocol('tcp-rooms');
     expect([r.loginFailures, r.loginLocks, r.loginThrottled]).toEqual([2, 0, 1]);
@@ -113,8 +113,8 @@ describe('per-protocol counters of the hub', () => {
   it('counts refused connections under their protocol', () => {
     hub = createTestHub({ limits: { maxConnectionsPerAddress: 1 } });
     open('soh');
-    expect(hub.open('soh', '10.0.0.1', new Sink())).toBeNull();
-    expect(hub.open('json-ws', '10.0.0.1', new Sink())).toBeNull();
+    expect(hub.admit('soh', '10.0.0.1', new Sink())).toBe('TOO_MANY_CONNECTIONS');
+    expect(hub.admit('json-ws', '10.0.0.1', new Sink())).toBe('TOO_MANY_CONNECTIONS');
     expect(hub.stats.forProtocol('soh').refused).toBe(1);
     expect(hub.stats.forProtocol('json-ws').refused).toBe(1);
     expect(hub.stats.refusedConnections).toBe(2);

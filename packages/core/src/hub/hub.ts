@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Accounts, type LoginResult } from '../accounts/accounts.ts';
+import { Accounts, type LoginResult, type RegisterResult } from '../accounts/accounts.ts';
 import { defaultThrottleOptions, LoginThrottle, type ThrottleOptions } from '../accounts/login-throttle.ts';
 import { defaultScryptParams, type ScryptParams } from '../accounts/password-hash.ts';
 import { systemClock } from '../clock/system-clock.ts';
@@ -33,7 +33,13 @@ import {
   mergeConnections,
 } from './connection-list.ts';
 import { HubStats } from './hub-stats.ts';
-import { type ClaimResult, Session, type SessionSink } from './session.ts';
+import {
+  type AdmissionResult,
+  type ClaimResult,
+  type CreateRoomAnswer,
+  Session,
+  type SessionSink,
+} from './session.ts';
 
 export interface HubOptions {
   accounts: AccountStore;
@@ -134,19 +140,25 @@ export class Hub {
   }
 
   /**
-   * Admits a new connection, or returns null when a connection limit (per process, per address)
-   * is reached; the adapter then closes it.
+   * Admits a new connection, or refuses it with `TOO_MANY_CONNECTIONS` when a connection limit
+   * (per process, per address) is reached; the adapter then says so in its way and closes it.
    */
-  open(protocol: string, address: string, sink: SessionSink): Session | null {
+  admit(protocol: string, address: string, sink: SessionSink): AdmissionResult {
     if (!this.#connections.tryAcquire(address)) {
       this.stats.forProtocol(protocol).refused += 1;
-      return null;
+      return 'TOO_MANY_CONNECTIONS';
     }
     this.#sessionCounter += 1;
     const session = new Session(this, `${this.#sessionCounter}`, protocol, address, sink);
     session.stats.open += 1;
     this.#open.add(session);
     return session;
+  }
+
+  /** {@link admit} for callers that need no reason (tests, the example adapter): null when refused. */
+  open(protocol: string, address: string, sink: SessionSink): Session | null {
+    const admission = this.admit(protocol, address, sink);
+    return admission === 'TOO_MANY_CONNECTIONS' ? null : admission;
   }
 
   /** The input-rate limiter of one connection: messages and bytes, with the configured rates and bursts. */
@@ -179,7 +191,7 @@ export class Hub {
   /** False when the name has an account already, or is the reserved system sender. */
   async addAccount(name: Name, password: string): Promise<boolean> {
     if (this.isReserved(name)) return false;
-    return this.accounts.register(name, password);
+    return (await this.accounts.register(name, password)) === 'ok';
   }
 
   /** The system sender's name: reserved, as if registered with a password nobody knows. */
@@ -280,22 +292,22 @@ export class Hub {
 
   async login(session: Session, name: Name, password: string): Promise<LoginResult> {
     // Even if an account of that name exists (made before it was reserved): nobody acts as it.
-    if (this.isReserved(name)) return 'wrong-password';
+    if (this.isReserved(name)) return 'WRONG_PASSWORD';
     const result = await this.#reach(
       this.accounts.authenticate(name, password, session.address, session.stats),
     );
-    if (result === 'throttled') session.stats.loginThrottled += 1;
+    if (result === 'THROTTLED') session.stats.loginThrottled += 1;
     else if (result !== 'ok') session.stats.loginFailures += 1;
     if (result !== 'ok' || session.closed) return result;
     this.#bindRegistered(session, name);
     return result;
   }
 
-  async register(session: Session, name: Name, password: string): Promise<boolean> {
-    if (this.isReserved(name)) return false;
-    const created = await this.#reach(this.accounts.register(name, password));
-    if (created && !session.closed) this.#bindRegistered(session, name);
-    return created;
+  async register(session: Session, name: Name, password: string): Promise<RegisterResult> {
+    if (this.isReserved(name)) return 'NAME_REGISTERED';
+    const result = await this.#reach(this.accounts.register(name, password));
+    if (result === 'ok' && !session.closed) this.#bindRegistered(session, name);
+    return result;
   }
 
   async sendDirect(session: Session, recipients: readonly Name[], text: string | Buffer): Promise<Name[]> {
@@ -362,11 +374,11 @@ export class Hub {
     }
   }
 
-  async createRoom(session: Session, room: string): Promise<string | null> {
-    if (!session.name) return null;
-    const password = await this.rooms.create(room, session.name);
-    if (password !== null) this.moveToRoom(session, room);
-    return password;
+  async createRoom(session: Session, room: string): Promise<CreateRoomAnswer> {
+    if (!session.name) return 'NOT_IDENTIFIED';
+    const result = await this.rooms.create(room, session.name);
+    if (result !== 'ROOM_EXISTS') this.moveToRoom(session, room);
+    return result;
   }
 
   async joinRoom(session: Session, room: string, password: string): Promise<JoinResult> {

@@ -1,8 +1,8 @@
-import type { LoginResult } from '../accounts/accounts.ts';
+import type { LoginResult, RegisterResult } from '../accounts/accounts.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { ChatMessage } from '../messages/chat-message.ts';
 import type { Name } from '../names/name.ts';
-import type { JoinResult } from '../rooms/rooms.ts';
+import type { CreateRoomResult, JoinResult } from '../rooms/rooms.ts';
 import type { Hub } from './hub.ts';
 import type { ProtocolStats } from './protocol-stats.ts';
 
@@ -30,6 +30,10 @@ export type IdentityKind = 'guest' | 'registered';
 export type ClaimResult =
   | 'ok'
   | Extract<ErrorCode, 'NAME_REGISTERED' | 'ALREADY_IDENTIFIED' | 'REPLACED' | 'CONNECTION_CLOSED'>;
+/** A new connection's admission: its session, or why it was refused (the adapter then closes it). */
+export type AdmissionResult = Session | Extract<ErrorCode, 'TOO_MANY_CONNECTIONS'>;
+/** `createRoom` as a session asks it: a room needs an owner, so an unidentified session is refused. */
+export type CreateRoomAnswer = CreateRoomResult | Extract<ErrorCode, 'NOT_IDENTIFIED'>;
 
 /**
  * One client connection as the core sees it. Adapters call these methods; the hub calls the
@@ -83,8 +87,8 @@ export class Session {
     return this.#hub.login(this, name, password);
   }
 
-  /** Creates an account and binds this connection to it; false when the name is registered. */
-  register(name: Name, password: string): Promise<boolean> {
+  /** Creates an account and binds this connection to it; `NAME_REGISTERED` when the name is taken. */
+  register(name: Name, password: string): Promise<RegisterResult> {
     return this.#hub.register(this, name, password);
   }
 
@@ -103,8 +107,8 @@ export class Session {
     this.#hub.broadcast(this, text);
   }
 
-  /** Creates a room owned by this user and moves into it; resolves its password, or null if taken. */
-  createRoom(room: string): Promise<string | null> {
+  /** Creates a room owned by this user and moves into it; resolves its password, or why not. */
+  createRoom(room: string): Promise<CreateRoomAnswer> {
     return this.#hub.createRoom(this, room);
   }
 

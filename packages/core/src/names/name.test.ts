@@ -113,35 +113,35 @@ describe('checkTextName', () => {
   });
 
   it('refuses the empty name', () => {
-    expect(checkTextName('')).toBe('empty');
+    expect(checkTextName('')).toBe('NAME_EMPTY');
   });
 
   it('accepts exactly 256 bytes and refuses 257 (the limit is inclusive)', () => {
     expect(MAX_NAME_BYTES).toBe(256);
     expect(checkTextName('a'.repeat(256))).toBeNull();
-    expect(checkTextName('a'.repeat(257))).toBe('too-long');
+    expect(checkTextName('a'.repeat(257))).toBe('NAME_TOO_LONG');
   });
 
   it('counts UTF-8 bytes, not characters', () => {
     expect(checkTextName('é'.repeat(128))).toBeNull(); // 256 bytes
-    expect(checkTextName(`${'é'.repeat(128)}a`)).toBe('too-long'); // 257 bytes, 129 characters
+    expect(checkTextName(`${'é'.repeat(128)}a`)).toBe('NAME_TOO_LONG'); // 257 bytes, 129 characters
     expect(checkTextName('🦊'.repeat(64))).toBeNull(); // 256 bytes, 128 UTF-16 units
-    expect(checkTextName('🦊'.repeat(65))).toBe('too-long');
+    expect(checkTextName('🦊'.repeat(65))).toBe('NAME_TOO_LONG');
     expect(checkTextName(`${'€'.repeat(85)}a`)).toBeNull(); // 255 + 1 bytes
-    expect(checkTextName(`${'€'.repeat(85)}é`)).toBe('too-long'); // 255 + 2 bytes
+    expect(checkTextName(`${'€'.repeat(85)}é`)).toBe('NAME_TOO_LONG'); // 255 + 2 bytes
   });
 
   it('takes another limit when the adapter configures one', () => {
     expect(checkTextName('abcd', 4)).toBeNull();
-    expect(checkTextName('abcde', 4)).toBe('too-long');
+    expect(checkTextName('abcde', 4)).toBe('NAME_TOO_LONG');
   });
 
   it('refuses every control character U+0000–U+001F and U+007F, anywhere in the name', () => {
     const controls = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f];
     for (const code of controls) {
       const char = String.fromCharCode(code);
-      expect(checkTextName(char), `U+${code.toString(16)}`).toBe('control-character');
-      expect(checkTextName(`ab${char}cd`), `U+${code.toString(16)} inside`).toBe('control-character');
+      expect(checkTextName(char), `U+${code.toString(16)}`).toBe('NAME_CONTROL_CHARACTER');
+      expect(checkTextName(`ab${char}cd`), `U+${code.toString(16)} inside`).toBe('NAME_CONTROL_CHARACTER');
     }
   });
 
@@ -160,12 +160,12 @@ describe('checkByteName', () => {
   });
 
   it('refuses the empty name', () => {
-    expect(checkByteName(new Uint8Array(0))).toBe('empty');
+    expect(checkByteName(new Uint8Array(0))).toBe('NAME_EMPTY');
   });
 
   it('accepts exactly 256 bytes and refuses 257', () => {
     expect(checkByteName(new Uint8Array(256).fill(0xff))).toBeNull();
-    expect(checkByteName(new Uint8Array(257).fill(0xff))).toBe('too-long');
-    expect(checkByteName(new Uint8Array(9), 8)).toBe('too-long');
+    expect(checkByteName(new Uint8Array(257).fill(0xff))).toBe('NAME_TOO_LONG');
+    expect(checkByteName(new Uint8Array(9), 8)).toBe('NAME_TOO_LONG');
   });
 });

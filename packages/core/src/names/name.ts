@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../errors.ts';
+
 /**
  * A chat name: a non-empty byte string of at most {@link MAX_NAME_BYTES} bytes, compared byte for
  * byte. Text protocols carry names as UTF-8; the SOH protocol carries any bytes but 0x01, so the
@@ -69,20 +71,20 @@ const ASCII = /^[\u0000-\u007f]*$/;
 /** U+0000–U+001F and U+007F: never allowed in a name carried by a text protocol. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
-export type NameProblem = 'empty' | 'too-long' | 'control-character';
+export type NameProblem = Extract<ErrorCode, 'NAME_EMPTY' | 'NAME_TOO_LONG' | 'NAME_CONTROL_CHARACTER'>;
 
 /** Checks a name that arrived as text (json-ws, tcp-rooms, rs-us, sessions). */
 export function checkTextName(text: string, maxBytes = MAX_NAME_BYTES): NameProblem | null {
-  if (text.length === 0) return 'empty';
-  if (CONTROL_CHARACTER.test(text)) return 'control-character';
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) return 'too-long';
+  if (text.length === 0) return 'NAME_EMPTY';
+  if (CONTROL_CHARACTER.test(text)) return 'NAME_CONTROL_CHARACTER';
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) return 'NAME_TOO_LONG';
   return null;
 }
 
 /** Checks a name that arrived as raw bytes (soh): any byte but 0x01, which the codec removed. */
 export function checkByteName(bytes: Uint8Array, maxBytes = MAX_NAME_BYTES): NameProblem | null {
-  if (bytes.byteLength === 0) return 'empty';
-  if (bytes.byteLength > maxBytes) return 'too-long';
+  if (bytes.byteLength === 0) return 'NAME_EMPTY';
+  if (bytes.byteLength > maxBytes) return 'NAME_TOO_LONG';
   return null;
 }
 

@@ -3,7 +3,7 @@ import { Name } from '../names/name.ts';
 import { MemoryRoomStore } from '../stores/memory-stores.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { fastScrypt } from '../testing/test-hub.ts';
-import { Rooms } from './rooms.ts';
+import { type CreateRoomResult, Rooms } from './rooms.ts';
 
 const owner = Name.fromText('alice');
 
@@ -13,35 +13,40 @@ function setUp() {
   return { clock, store, rooms: new Rooms(store, fastScrypt, clock.now) };
 }
 
+function passwordOf(result: CreateRoomResult): string {
+  if (typeof result === 'string') throw new Error(`room not created: ${result}`);
+  return result.password;
+}
+
 describe('Rooms', () => {
   it('creates a room with a generated password that lets one join it', async () => {
     const { rooms } = setUp();
-    const password = await rooms.create('lounge', owner);
-    expect(password).toMatch(/^[A-Za-z0-9_-]{12}$/);
-    expect(await rooms.verify('lounge', password!)).toBe('ok');
+    const created = await rooms.create('lounge', owner);
+    expect(created).toEqual({ password: expect.stringMatching(/^[A-Za-z0-9_-]{12}$/) });
+    expect(await rooms.verify('lounge', passwordOf(created))).toBe('ok');
   });
 
   it('refuses a second room of the same name and keeps the first password', async () => {
     const { rooms } = setUp();
-    const password = await rooms.create('lounge', owner);
-    expect(await rooms.create('lounge', Name.fromText('mallory'))).toBeNull();
-    expect(await rooms.verify('lounge', password!)).toBe('ok');
+    const created = await rooms.create('lounge', owner);
+    expect(await rooms.create('lounge', Name.fromText('mallory'))).toBe('ROOM_EXISTS');
+    expect(await rooms.verify('lounge', passwordOf(created))).toBe('ok');
   });
 
   it('tells a wrong password from a room that does not exist', async () => {
     const { rooms } = setUp();
     await rooms.create('lounge', owner);
-    expect(await rooms.verify('lounge', 'guess')).toBe('wrong-password');
-    expect(await rooms.verify('lounge', '')).toBe('wrong-password');
-    expect(await rooms.verify('Lounge', 'guess')).toBe('no-such-room');
+    expect(await rooms.verify('lounge', 'guess')).toBe('WRONG_ROOM_PASSWORD');
+    expect(await rooms.verify('lounge', '')).toBe('WRONG_ROOM_PASSWORD');
+    expect(await rooms.verify('Lounge', 'guess')).toBe('NO_SUCH_ROOM');
   });
 
   it('gives each room its own password', async () => {
     const { rooms } = setUp();
-    const first = await rooms.create('one', owner);
-    const second = await rooms.create('two', owner);
+    const first = passwordOf(await rooms.create('one', owner));
+    const second = passwordOf(await rooms.create('two', owner));
     expect(first).not.toBe(second);
-    expect(await rooms.verify('two', first!)).toBe('wrong-password');
+    expect(await rooms.verify('two', first)).toBe('WRONG_ROOM_PASSWORD');
   });
 
   it('stores the owner, the creation time and only a salted hash of the password', async () => {
