@@ -1,11 +1,14 @@
 /**
  * `node bench/src/cli.ts [--smoke] [--only idle,broadcast,direct,cluster,storm,scaling] [--profile]
- * [--out DIR] [--no-pin] [--keep]`: runs the scenarios against switchboard and the baselines
- * in one run and writes the report (markdown, JSON, one SVG per scenario).
+ * [--out DIR] [--no-pin] [--keep] [--idle-rows json-ws,soh,…] [--idle-counts 5000,…]
+ * [--heap-snapshots DIR]`: runs the scenarios against switchboard and the baselines in one run
+ * and writes the report (markdown, JSON, one SVG per scenario). `--heap-snapshots` makes the idle
+ * scenario write heap snapshots of every server it measures (read them with
+ * bench/src/heap/analyze.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sleep } from './load/pool.ts';
@@ -27,7 +30,15 @@ import { BENCH_ENVIRONMENT } from './servers/gateway-server.ts';
 import { canPin, pinSelf } from './servers/process-stats.ts';
 
 const SCENARIOS: Record<string, { title: string; run(context: BenchContext): Promise<ScenarioResult> }> = {
-  idle: { title: '1. Idle identified connections', run: idleScenario },
+  idle: {
+    title: '1. Idle identified connections',
+    run: (context) =>
+      idleScenario(
+        context,
+        flags['idle-rows']?.split(',').map((row) => row.trim()),
+        flags['heap-snapshots'] && resolve(flags['heap-snapshots']),
+      ),
+  },
   broadcast: { title: '2. Broadcast fan-out', run: broadcastScenario },
   direct: { title: '3. Direct messages', run: directScenario },
   cluster: { title: '4. Cluster', run: clusterScenario },
@@ -43,11 +54,18 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('../results', import.meta.url)) },
     'no-pin': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'idle-rows': { type: 'string' },
+    'idle-counts': { type: 'string' },
+    'heap-snapshots': { type: 'string' },
   },
 });
 
 const started = performance.now();
-const scale = scales[flags.smoke ? 'smoke' : 'full'];
+const scale = {
+  ...scales[flags.smoke ? 'smoke' : 'full'],
+  ...(flags['idle-counts'] && { idleCounts: flags['idle-counts'].split(',').map(Number) }),
+};
+if (flags['heap-snapshots']) mkdirSync(flags['heap-snapshots'], { recursive: true });
 const machine = describeMachine();
 const pin = !flags['no-pin'] && canPin(machine.cores);
 if (pin) pinSelf(1); // the generator (and every worker it forks) on core 1, servers on core 0

@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { takeHeapSnapshot, withSnapshotSignal } from '../heap/snapshot.ts';
 import type { ClientProtocol } from '../load/clients/client.ts';
 import { type ClientHandle, type LoadPool, sleep } from '../load/pool.ts';
 import type { ScenarioResult } from '../results.ts';
@@ -53,6 +56,12 @@ export async function idleScenario(
   context: BenchContext,
   /** Only these protocol rows (a short run of one protocol against its raw floor); all when absent. */
   onlyRows?: readonly string[],
+  /**
+   * Write a heap snapshot of each server before the first connection and after each step here
+   * (`<row>-<system>-<count>.heapsnapshot`, beside a `.memory.json` with /proc's view); read them
+   * with bench/src/heap/analyze.ts. Snapshots inflate the RSS figures of the steps after them.
+   */
+  heapSnapshotDir?: string,
 ): Promise<ScenarioResult> {
   const table = new RowTable();
   const notes: string[] = [];
@@ -67,10 +76,20 @@ export async function idleScenario(
     context.log(`idle ${contender.row}: ${contender.system}`);
     let measured: Array<{ count: number; rss: number; heap: number }> = [];
     try {
+      const start = () => contender.start(context);
+      const snapshots = heapSnapshotDir && {
+        dir: heapSnapshotDir,
+        prefix: `${contender.row}-${contender.system}`.replaceAll(/[^A-Za-z0-9.-]+/g, '-'),
+      };
       measured = await using(
-        async () => requirePort(await contender.start(context), contender.protocol),
+        async () =>
+          requirePort(
+            await (snapshots ? withSnapshotSignal(snapshots.dir, start) : start()),
+            contender.protocol,
+          ),
         workersFor(context, Math.max(...counts)),
-        (pool, server) => openAndMeasure(context, pool, server, contender.protocol, counts),
+        (pool, server) =>
+          openAndMeasure(context, pool, server, contender.protocol, counts, snapshots || undefined),
       );
     } catch (error) {
       notes.push(`${contender.row} on ${contender.system}: not measured (${errorText(error)})`);
@@ -133,13 +152,29 @@ async function openAndMeasure(
   server: ServerUnderTest,
   protocol: ClientProtocol,
   counts: number[],
+  snapshots?: { dir: string; prefix: string },
 ): Promise<Array<{ count: number; rss: number; heap: number }>> {
+  const snapshot = async (count: number, memory: { rss: number; heapUsed: number }) => {
+    if (!snapshots) return;
+    const pid = server.pids[0]!;
+    const label = `${snapshots.prefix}-${count}`;
+    const proc = readProc(pid);
+    const admin = server.ports.admin;
+    const metrics = admin === undefined ? undefined : await processMetrics(admin);
+    const path = await takeHeapSnapshot(pid, snapshots.dir, label);
+    writeFileSync(
+      join(snapshots.dir, `${label}.memory.json`),
+      `${JSON.stringify({ count, ...memory, proc, metrics })}\n`,
+    );
+    context.log(`  heap snapshot ${path}`);
+  };
   const registered = protocol === 'tcp-rooms' || protocol === 'rs-us';
   const accountCount = Math.min(ACCOUNTS, counts[0]!);
   const accounts = names('acct', accountCount);
   if (registered) await signUp(pool, server, accounts, PASSWORD);
   await sleep(context.scale.settleSeconds * 1000);
   const before = await server.memory();
+  await snapshot(0, before);
   const results: Array<{ count: number; rss: number; heap: number }> = [];
   const open: ClientHandle[] = [];
   for (const count of counts) {
@@ -164,6 +199,31 @@ async function openAndMeasure(
       heap: (after.heapUsed - before.heapUsed) / count,
     });
     context.log(`  ${count}: ${((after.rss - before.rss) / count / 1024).toFixed(2)} KiB RSS per connection`);
+    await snapshot(count, after);
   }
   return results;
+}
+
+/** The gateway's `switchboard_process_*` gauges (heap total, external memory, …) from its admin port. */
+async function processMetrics(adminPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const gauges: Record<string, number> = {};
+  for (const match of text.matchAll(/^switchboard_process_(\w+) (\S+)$/gm))
+    gauges[match[1]!] = Number(match[2]);
+  return gauges;
+}
+
+/** /proc's memory view of `pid` (smaps_rollup and status lines, kB), for the snapshot's companion file. */
+function readProc(pid: number): Record<string, number> {
+  const fields: Record<string, number> = {};
+  for (const file of ['smaps_rollup', 'status']) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/${file}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const match of text.matchAll(/^(\w+):\s+(\d+) kB$/gm)) fields[match[1]!] = Number(match[2]);
+  }
+  return fields;
 }
