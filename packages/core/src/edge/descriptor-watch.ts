@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Logger } from '../ports/logger.ts';
 import { openDescriptorCount } from './descriptor-limit.ts';
 
@@ -17,6 +18,15 @@ const PROBE_BELOW_LIMIT = 512;
  * process's descriptors: at the limit it warns once per interval. Nothing else is needed to
  * recover: accepting resumes by itself as soon as descriptors are free.
  */
+const WATCH = Symbol('switchboard.descriptorWatch');
+type WatchedSocket = Socket & { [WATCH]?: DescriptorWatch };
+
+function onWatchedClose(this: WatchedSocket): void {
+  const watch = this[WATCH];
+  this[WATCH] = undefined;
+  watch?.released();
+}
+
 export class DescriptorWatch {
   readonly #limit: number | null;
   readonly #logger: Logger;
@@ -35,16 +45,20 @@ export class DescriptorWatch {
     return this.#open;
   }
 
-  /** A connection was accepted; returns a function to call once when it closes. */
-  opened(): () => void {
+  /**
+   * A connection was accepted: counted until its socket closes. One shared listener serves every
+   * socket (a closure per connection would cost more than the count itself).
+   */
+  track(socket: Socket): void {
     this.#open += 1;
     this.#check();
-    let closed = false;
-    return () => {
-      if (closed) return;
-      closed = true;
-      this.#open -= 1;
-    };
+    (socket as WatchedSocket)[WATCH] = this;
+    socket.on('close', onWatchedClose);
+  }
+
+  /** @internal */
+  released(): void {
+    this.#open -= 1;
   }
 
   /** libuv did report EMFILE/ENFILE (its reserve descriptor was gone too). */

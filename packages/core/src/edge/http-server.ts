@@ -21,7 +21,7 @@ export function createEdgeHttpServer(settings: EdgeSettings, handler?: RequestLi
   } else {
     server = handler ? createHttpServer(handler) : createHttpServer();
   }
-  server.on('connection', (socket: import('node:net').Socket) => socket.once('close', descriptors.opened()));
+  server.on('connection', (socket: import('node:net').Socket) => descriptors.track(socket));
   watchAcceptErrors(server, logger, descriptors);
   return server;
 }

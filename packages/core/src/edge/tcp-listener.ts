@@ -87,7 +87,7 @@ export async function listenTcp(
   };
 
   const server: Server = createServer({ allowHalfOpen, noDelay: options.noDelay ?? false }, (raw) => {
-    raw.once('close', descriptors.opened());
+    descriptors.track(raw);
     const peer = raw.remoteAddress;
     if (peer === undefined || closing) return void raw.destroy();
     const peerAddress = normalizeAddress(peer);
