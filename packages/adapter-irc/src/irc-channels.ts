@@ -3,7 +3,7 @@ import { MAX_LINE_BYTES } from './irc-codec.ts';
 import type { IrcConnection } from './irc-connection.ts';
 import { MAIN_CHANNEL, roomOfChannel } from './irc-names.ts';
 import { userPrefix } from './irc-render.ts';
-import { ERR, RPL } from './irc-replies.ts';
+import { ERR, ircRefusals, RPL } from './irc-replies.ts';
 
 /**
  * Channels are the core's rooms: `#main` is the main chat and `#ROOM` a private room (made with
@@ -64,14 +64,9 @@ async function joinOne(connection: IrcConnection, channel: string, key: string):
     return;
   }
   if (connection.isClosing) return;
-  if (result === 'no-such-room') {
-    connection.numeric(
-      ERR.NOSUCHCHANNEL,
-      channel,
-      'No such channel (rooms are made with /create on tcp-rooms)',
-    );
-  } else if (result === 'wrong-password') {
-    connection.numeric(ERR.BADCHANNELKEY, channel, 'Cannot join channel (+k) - wrong room password');
+  if (result !== 'ok') {
+    const numeric = result === 'NO_SUCH_ROOM' ? ERR.NOSUCHCHANNEL : ERR.BADCHANNELKEY;
+    connection.numeric(numeric, channel, ircRefusals[result]);
   } else {
     await enter(connection, channel, room);
   }

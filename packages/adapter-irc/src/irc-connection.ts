@@ -12,7 +12,7 @@ import { runCommand } from './irc-commands.ts';
 import type { IrcDirectory } from './irc-directory.ts';
 import { Registration } from './irc-registration.ts';
 import { addressed } from './irc-render.ts';
-import { ERR } from './irc-replies.ts';
+import { ERR, ircRefusals } from './irc-replies.ts';
 
 /**
  * The shortest wait once over the rate: tokens then come back in batches, so a client flooding at
@@ -78,16 +78,16 @@ export class IrcConnection implements SessionSink {
   /** Admits a socket, or tells it ERROR and closes it when a connection limit is reached. */
   static accept(directory: IrcDirectory, socket: Socket, clientAddress: string): IrcConnection | null {
     let connection: IrcConnection | null = null;
-    const session = directory.hub.open('irc', clientAddress, {
+    const session = directory.hub.admit('irc', clientAddress, {
       deliver: (message) => connection?.deliver(message),
       replaced: () => connection?.replaced(),
       invalidated: () => connection?.invalidated(),
       disconnected: () => connection?.disconnected(),
     });
-    if (!session) {
+    if (session === 'TOO_MANY_CONNECTIONS') {
       // Told in IRC's way, so a client says why instead of reconnecting blindly at once.
       socket.on('error', () => {});
-      socket.end(directory.replies.error('Closing Link: * (Too many connections)'));
+      socket.end(directory.replies.error(ircRefusals[session]));
       socket.resume();
       directory.hub.clock.setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
       return null;

@@ -1,7 +1,8 @@
 import { isServiceUnavailable, type LoginResult, type Name } from '@switchboard/core';
 import type { IrcConnection } from './irc-connection.ts';
+import { ircRefusals } from './irc-replies.ts';
 
-export const UNAVAILABLE = 'Service temporarily unavailable, try again later';
+export const UNAVAILABLE = ircRefusals.SERVICE_UNAVAILABLE;
 
 /**
  * Logs the session in: 'ok', a reason to show ('too many failed logins', the outage), or null
@@ -19,6 +20,5 @@ export async function login(
     if (isServiceUnavailable(error)) return UNAVAILABLE;
     throw error;
   }
-  if (result === 'ok') return 'ok';
-  return result === 'throttled' ? 'too many failed logins, try again later' : null;
+  return result === 'ok' ? 'ok' : ircRefusals[result];
 }

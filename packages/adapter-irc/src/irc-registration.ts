@@ -5,7 +5,7 @@ import type { IrcConnection } from './irc-connection.ts';
 import { login, UNAVAILABLE } from './irc-login.ts';
 import { CHANNELLEN, NICKLEN, nameOfNick } from './irc-names.ts';
 import { sanitizeText } from './irc-render.ts';
-import { ERR, RPL } from './irc-replies.ts';
+import { ERR, ircRefusals, RPL } from './irc-replies.ts';
 import { authenticate } from './irc-sasl.ts';
 
 /** The only capability offered: SASL, with the PLAIN mechanism. */
@@ -164,13 +164,7 @@ async function identify(connection: IrcConnection, registration: Registration, n
   registration.nick = null;
   registration.name = null;
   connection.nick = '*';
-  connection.numeric(
-    ERR.NICKNAMEINUSE,
-    nick,
-    result === 'NAME_REGISTERED'
-      ? 'Nickname is registered: log in with PASS or SASL PLAIN'
-      : 'Nickname is already in use',
-  );
+  connection.numeric(ERR.NICKNAMEINUSE, nick, ircRefusals[result]);
 }
 
 function unavailable(connection: IrcConnection): void {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@switchboard/core';
 import { formatIrcLine } from './irc-codec.ts';
 
 /** The numerics this server sends, by their RFC 1459 / RFC 2812 / IRCv3 names. */
@@ -55,6 +56,32 @@ export const ERR = {
   SASLABORTED: '906',
   SASLALREADY: '907',
 } as const;
+
+/**
+ * Every code of the core's catalog as the text IRC says for it: the last parameter of the
+ * command's numeric (which numeric depends on the command: 433 for NICK, 475 for JOIN, ...), or
+ * of an ERROR or NOTICE. Null: nothing beyond the numeric's own words, as for a wrong password,
+ * which IRC servers do not tell apart from an unknown account; or nothing at all, the connection
+ * being closed. A code without a rendering here is a compile error.
+ */
+export const ircRefusals = {
+  NAME_EMPTY: 'Erroneous nickname',
+  NAME_TOO_LONG: 'Erroneous nickname',
+  NAME_CONTROL_CHARACTER: 'Erroneous nickname',
+  NAME_REGISTERED: 'Nickname is registered: log in with PASS or SASL PLAIN',
+  ALREADY_IDENTIFIED: 'You may not reregister',
+  NOT_IDENTIFIED: 'You have not registered',
+  CONNECTION_CLOSED: null,
+  REPLACED: 'Nickname is already in use',
+  WRONG_PASSWORD: null,
+  UNKNOWN_USER: null,
+  THROTTLED: 'too many failed logins, try again later',
+  ROOM_EXISTS: 'Channel already exists',
+  NO_SUCH_ROOM: 'No such channel (rooms are made with /create on tcp-rooms)',
+  WRONG_ROOM_PASSWORD: 'Cannot join channel (+k) - wrong room password',
+  TOO_MANY_CONNECTIONS: 'Closing Link: * (Too many connections)',
+  SERVICE_UNAVAILABLE: 'Service temporarily unavailable, try again later',
+} as const satisfies Record<ErrorCode, string | null>;
 
 const NOT_IN_A_WORD = /[\s\u0000]/g;
 

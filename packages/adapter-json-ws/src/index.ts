@@ -28,6 +28,7 @@ export {
 } from './json-ws-codec.ts';
 export { closeCodes } from './json-ws-connection.ts';
 export { frameLimit, type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
+export { type JsonWsRefusal, jsonWsRefusals, refusalErrorFrame } from './json-ws-refusals.ts';
 export { sendFrame } from './send-frame.ts';
 export { type CloseFrame, isBinaryMessage, WebSocketTransport } from './websocket-transport.ts';
 

@@ -1,5 +1,6 @@
-import { errorMessage, Name, type Session } from '@switchboard/core';
+import { Name, type Session } from '@switchboard/core';
 import { type ClientFrame, encodeChatStatusFrame, encodeErrorFrame } from './json-ws-codec.ts';
+import { jsonWsRefusals } from './json-ws-refusals.ts';
 
 /** The `error` texts of the json-ws vocabulary that are not a decoding failure or a core refusal. */
 export const jsonWsErrors = {
@@ -9,7 +10,7 @@ export const jsonWsErrors = {
   shuttingDown: 'server shutting down',
   disconnected: 'disconnected by an administrator',
   internal: 'internal server error',
-  unavailable: errorMessage('SERVICE_UNAVAILABLE'),
+  unavailable: jsonWsRefusals.SERVICE_UNAVAILABLE.error,
 } as const;
 
 /** At most this many names in a "not active" error, so its size does not grow with the list. */
@@ -37,7 +38,7 @@ export function answerChatFrame(
 ): Promise<void> | undefined {
   switch (frame.type) {
     case 'hello':
-      reply(encodeErrorFrame(errorMessage('ALREADY_IDENTIFIED')));
+      reply(encodeErrorFrame(jsonWsRefusals.ALREADY_IDENTIFIED.error));
       return undefined;
     case 'recieve_status':
       return session

@@ -3,13 +3,10 @@ import {
   type ClaimResult,
   type CoarseTimer,
   checkTextName,
-  type ErrorCode,
-  errorMessage,
   type Hub,
   isServiceUnavailable,
   type Logger,
   Name,
-  type NameProblem,
   type ProtocolStats,
   type Session,
   type SessionSink,
@@ -27,6 +24,7 @@ import {
   frameText,
 } from './json-ws-codec.ts';
 import type { JsonWsOptions } from './json-ws-options.ts';
+import { jsonWsRefusals, refusalErrorFrame } from './json-ws-refusals.ts';
 import { sendFrame } from './send-frame.ts';
 
 export const PROTOCOL = 'json-ws';
@@ -42,12 +40,6 @@ export const closeCodes = {
   policyViolation: 1008,
   tryAgainLater: 1013,
 } as const;
-
-const NAME_PROBLEMS: Record<NameProblem, ErrorCode> = {
-  empty: 'NAME_EMPTY',
-  'too-long': 'NAME_TOO_LONG',
-  'control-character': 'NAME_CONTROL_CHARACTER',
-};
 
 /** Frames as the flow queues them: the text of a text frame, or null for a binary frame. */
 type InboundFrame = string | null;
@@ -97,11 +89,13 @@ export class JsonWsConnection implements SessionSink {
         resolve();
       });
     });
-    this.#session = hub.open(PROTOCOL, address, this);
+    const admission = hub.admit(PROTOCOL, address, this);
+    this.#session = typeof admission === 'string' ? null : admission;
     if (this.#session === null) {
       this.#helloTimer = null;
       this.#idleTimer = null;
-      closeWithGrace(ws, hub.timers, options.closeGraceMs, closeCodes.tryAgainLater, 'too many connections');
+      const { close, reason } = jsonWsRefusals.TOO_MANY_CONNECTIONS;
+      closeWithGrace(ws, hub.timers, options.closeGraceMs, close, reason);
       return;
     }
     this.#helloTimer = hub.timers.schedule(options.helloTimeoutMs, () =>
@@ -118,7 +112,7 @@ export class JsonWsConnection implements SessionSink {
   }
 
   replaced(): void {
-    this.#send(encodeErrorFrame(errorMessage('REPLACED')));
+    this.#send(encodeErrorFrame(jsonWsRefusals.REPLACED.error));
     this.#close(closeCodes.replaced, 'replaced');
   }
 
@@ -167,7 +161,7 @@ export class JsonWsConnection implements SessionSink {
   async #hello(session: Session, user: string): Promise<void> {
     const problem = checkTextName(user);
     if (problem !== null) {
-      this.#send(encodeErrorFrame(errorMessage(NAME_PROBLEMS[problem])));
+      this.#send(encodeErrorFrame(jsonWsRefusals[problem].error));
       return;
     }
     let result: ClaimResult;
@@ -181,7 +175,8 @@ export class JsonWsConnection implements SessionSink {
       return;
     }
     if (result !== 'ok') {
-      if (result !== 'CONNECTION_CLOSED') this.#send(encodeErrorFrame(errorMessage(result)));
+      const frame = refusalErrorFrame(result);
+      if (frame !== null) this.#send(frame);
       return;
     }
     this.#helloTimer!.cancel();

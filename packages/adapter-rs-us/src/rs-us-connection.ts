@@ -4,6 +4,7 @@ import {
   type ChatMessage,
   type CoarseTimer,
   checkTextName,
+  type ErrorCode,
   type Hub,
   isServiceUnavailable,
   type Logger,
@@ -19,6 +20,7 @@ import {
   encodePlainEvent,
   encodeTrailingEvent,
   type RsUsWord,
+  rsUsRefusals,
   wordFrame,
 } from './rs-us-replies.ts';
 
@@ -73,8 +75,8 @@ export class RsUsConnection implements SessionSink {
     address: string,
   ): RsUsConnection | null {
     const connection = new RsUsConnection(hub, socket, options, logger);
-    const session = hub.open('rs-us', address, connection);
-    if (!session) {
+    const session = hub.admit('rs-us', address, connection);
+    if (session === 'TOO_MANY_CONNECTIONS') {
       socket.destroy();
       return null;
     }
@@ -310,25 +312,28 @@ export class RsUsConnection implements SessionSink {
 
   async #login(name: string, password: string): Promise<void> {
     // A name no text protocol could hold cannot have an account: refuse without asking the core.
-    if (checkTextName(name) !== null) {
-      this.#reply('login_invalid');
+    const problem = checkTextName(name);
+    if (problem !== null) {
+      this.#refuse(problem);
       return;
     }
-    let result: string;
+    let result: Awaited<ReturnType<Session['login']>>;
     try {
       result = await this.#session.login(Name.fromText(name), password);
     } catch (error) {
       if (!isServiceUnavailable(error)) throw error;
       // The hub warns about the outage once per interval. The seed's clients know login_invalid;
       // the extra part says it is not the password, so trying again later is the right thing.
-      if (!this.#closing) this.#write(encodeRsUs(['login_invalid', 'service_unavailable'], this.#trailing));
+      this.#refuse('SERVICE_UNAVAILABLE');
       return;
     }
-    if (result === 'ok') {
-      this.#loginDeadline?.cancel();
-      this.#loginDeadline = null;
+    if (result !== 'ok') {
+      this.#refuse(result);
+      return;
     }
-    this.#reply(result === 'ok' ? 'login_valid' : 'login_invalid');
+    this.#loginDeadline?.cancel();
+    this.#loginDeadline = null;
+    this.#reply('login_valid');
   }
 
   async #send(name: string, text: string): Promise<void> {
@@ -352,6 +357,14 @@ export class RsUsConnection implements SessionSink {
 
   #reply(word: RsUsWord): void {
     if (!this.#closing) this.#write(wordFrame(word, this.#trailing));
+  }
+
+  /** Says a refusal of the core as rs-us does; one-word ones use the shared frames. */
+  #refuse(code: ErrorCode): void {
+    const parts: readonly [RsUsWord, ...string[]] | null = rsUsRefusals[code];
+    if (parts === null) this.#finish(null);
+    else if (parts.length === 1) this.#reply(parts[0]);
+    else if (!this.#closing) this.#write(encodeRsUs(parts, this.#trailing));
   }
 
   #write(bytes: Buffer): void {

@@ -154,7 +154,7 @@ describe('events', () => {
     await addAccounts(server.hub, 'roomy');
     const roomy = new OtherProtocolUser(server.hub);
     expect(await roomy.session.login(Name.fromText('roomy'), 'pw')).toBe('ok');
-    expect(await roomy.session.createRoom('den')).not.toBeNull();
+    expect(await roomy.session.createRoom('den')).toEqual({ password: expect.any(String) });
     roomy.session.broadcast('in the den');
     expect(await bob.silentFor(150)).toBe(true);
   });

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@switchboard/core';
+import type { ChatMessage, ErrorCode } from '@switchboard/core';
 import { encodeEvent, encodeRsUs } from './rs-us-codec.ts';
 
 /** Every one-word message the server sends: replies and notifications. */
@@ -19,6 +19,33 @@ export type RsUsWord =
   | 'invalidated'
   | 'io_error'
   | 'shutdown';
+
+/**
+ * Every code of the core's catalog as rs-us says it: the parts of its one reply, or null when
+ * the connection is closed without a word. The seed's clients know only `login_invalid` for a
+ * refused login, whatever the reason; an outage adds a part saying it is not the password.
+ * rs-us has no rooms and no guest names: those codes never reach it, and had it to say one, it
+ * has no word but closing. A code without a rendering here is a compile error.
+ */
+export const rsUsRefusals = {
+  NAME_EMPTY: ['login_invalid'],
+  NAME_TOO_LONG: ['login_invalid'],
+  NAME_CONTROL_CHARACTER: ['login_invalid'],
+  NAME_REGISTERED: null,
+  ALREADY_IDENTIFIED: null,
+  NOT_IDENTIFIED: ['not_logged_in'],
+  CONNECTION_CLOSED: null,
+  REPLACED: null,
+  WRONG_PASSWORD: ['login_invalid'],
+  UNKNOWN_USER: ['login_invalid'],
+  THROTTLED: ['login_invalid'],
+  ROOM_EXISTS: null,
+  NO_SUCH_ROOM: null,
+  WRONG_ROOM_PASSWORD: null,
+  // Refused at admission: the socket is destroyed before anything is read.
+  TOO_MANY_CONNECTIONS: null,
+  SERVICE_UNAVAILABLE: ['login_invalid', 'service_unavailable'],
+} as const satisfies Record<ErrorCode, readonly [RsUsWord, ...string[]] | null>;
 
 const plainWords = new Map<RsUsWord, Buffer>();
 const trailingWords = new Map<RsUsWord, Buffer>();

@@ -1,4 +1,5 @@
 import { checkTextName } from '@switchboard/core';
+import { clientIdProblems } from './sessions-refusals.ts';
 
 /**
  * The HTTP side of the sessions protocol (seed 002), pure: which upgrade requests become
@@ -18,16 +19,10 @@ export function parseUpgradeTarget(target: string, maxClientIdBytes: number): Up
   if (ids.length === 0) return { ok: false, status: 400, message: 'client_id is missing' };
   if (ids.length > 1) return { ok: false, status: 400, message: 'client_id is given more than once' };
   const clientId = ids[0]!;
-  switch (checkTextName(clientId, maxClientIdBytes)) {
-    case 'empty':
-      return { ok: false, status: 400, message: 'client_id is empty' };
-    case 'too-long':
-      return { ok: false, status: 400, message: `client_id is longer than ${maxClientIdBytes} bytes` };
-    case 'control-character':
-      return { ok: false, status: 400, message: 'client_id contains a control character' };
-    case null:
-      return { ok: true, clientId };
-  }
+  const problem = checkTextName(clientId, maxClientIdBytes);
+  if (problem !== null)
+    return { ok: false, status: 400, message: clientIdProblems[problem](maxClientIdBytes) };
+  return { ok: true, clientId };
 }
 
 /** `GET /sessions`: one `CLIENT_ID SESSION_ID` line per live session, sorted by the client ids' bytes. */

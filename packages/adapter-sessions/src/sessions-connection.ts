@@ -9,6 +9,7 @@ import {
   frameLength,
   frameText,
   InboundFlow,
+  type JsonWsRefusal,
   jsonWsErrors,
   sendFrame,
 } from '@switchboard/adapter-json-ws';
@@ -16,6 +17,7 @@ import {
   type ChatMessage,
   type ClaimResult,
   type CoarseTimer,
+  type ErrorCode,
   type Hub,
   isServiceUnavailable,
   type Logger,
@@ -26,14 +28,9 @@ import {
 } from '@switchboard/core';
 import { type RawData, WebSocket } from 'ws';
 import type { SessionsOptions } from './sessions-options.ts';
+import { sessionsRefusals } from './sessions-refusals.ts';
 
 export const PROTOCOL = 'sessions';
-
-/** Closing a session whose client id turned out to be a registered name (claimed meanwhile). */
-const NAME_REGISTERED_CLOSE = 4403;
-
-/** The close reason (with 1013) when the store or the cluster cannot be reached in time. */
-const UNAVAILABLE_REASON = 'service temporarily unavailable';
 
 /** Frames as the flow queues them: the text of a text frame, or null for a binary frame. */
 type InboundFrame = string | null;
@@ -98,10 +95,12 @@ export class SessionsConnection implements SessionSink {
         resolve();
       });
     });
-    this.#session = hub.open(PROTOCOL, address, this);
+    const admission = hub.admit(PROTOCOL, address, this);
+    this.#session = typeof admission === 'string' ? null : admission;
     if (this.#session === null) {
       this.#keepalive = null;
-      closeWithGrace(ws, hub.timers, options.closeGraceMs, closeCodes.tryAgainLater, 'too many connections');
+      const { close, reason } = sessionsRefusals.TOO_MANY_CONNECTIONS;
+      closeWithGrace(ws, hub.timers, options.closeGraceMs, close, reason);
       return;
     }
     this.#keepalive = hub.timers.schedule(options.pingIntervalMs, () => this.#onSilence());
@@ -110,7 +109,7 @@ export class SessionsConnection implements SessionSink {
     ws.on('pong', (data) => this.#onControlFrame(data));
     // A claim waiting on a store or a cluster that hangs must not hold the connection unnamed.
     const claimDeadline = hub.timers.schedule(options.upgradeTimeoutMs, () =>
-      this.#close(closeCodes.tryAgainLater, UNAVAILABLE_REASON),
+      this.#refuse('SERVICE_UNAVAILABLE'),
     );
     this.#flow.waitFor(this.#claim(this.#session).finally(() => claimDeadline.cancel()));
     ws.once('close', () => claimDeadline.cancel());
@@ -141,12 +140,11 @@ export class SessionsConnection implements SessionSink {
     } catch (error) {
       if (!isServiceUnavailable(error)) throw error;
       // An outage, which the hub already warns about: 1013 tells the client to try again later.
-      this.#close(closeCodes.tryAgainLater, UNAVAILABLE_REASON);
+      this.#refuse('SERVICE_UNAVAILABLE');
       return;
     }
-    if (result === 'NAME_REGISTERED') this.#close(NAME_REGISTERED_CLOSE, 'client_id is a registered name');
-    else if (result === 'REPLACED') this.#close(closeCodes.replaced, 'replaced');
-    // Replaced or gone while claiming: the connection is already closing.
+    if (result !== 'ok') this.#refuse(result);
+    // Refused, or gone while claiming: the connection is already closing.
     if (result !== 'ok' || session.name === null || this.#ws.readyState !== WebSocket.OPEN) return;
     const sessionId = randomUUID();
     this.sessionId = sessionId;
@@ -200,6 +198,14 @@ export class SessionsConnection implements SessionSink {
 
   #send(frame: string | Buffer): void {
     sendFrame(this.#ws, this.#hub, frame, this.#stats);
+  }
+
+  /** Says a refusal of the core as sessions does: an error frame, or the close it decides. */
+  #refuse(code: ErrorCode): void {
+    const refusal: JsonWsRefusal = sessionsRefusals[code];
+    if (refusal === null) return;
+    if ('close' in refusal) this.#close(refusal.close, refusal.reason);
+    else this.#send(encodeErrorFrame(refusal.error));
   }
 
   #close(code: number, reason: string): void {

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@switchboard/core';
 
 /**
- * Every code of the core's catalog as SOH says it. SOH has no replies (SPEC §3): every refusal —
+ * Every code of the core's catalog as SOH says it. SOH has no replies: every refusal —
  * a name that is empty or too long, a name registered or taken by a newer claim, a full server,
  * an outage — closes the connection. A code without a rendering here is a compile error.
  */

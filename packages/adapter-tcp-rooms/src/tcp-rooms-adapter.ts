@@ -12,7 +12,7 @@ import { TcpRoomsConnection } from './tcp-rooms-connection.ts';
 import type { TcpRoomsContext } from './tcp-rooms-link.ts';
 import { type TcpRoomsOptions, tcpRoomsOptionsSchema } from './tcp-rooms-options.ts';
 import { OutageWarning } from './tcp-rooms-outage-warning.ts';
-import { replies } from './tcp-rooms-replies.ts';
+import { refusals } from './tcp-rooms-replies.ts';
 import { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
 const PROTOCOL = 'tcp-rooms';
@@ -55,12 +55,12 @@ async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promi
   const onConnection = (socket: Socket, clientAddress: string) => {
     // The hub wants the sink before it admits the session; the connection needs the session.
     let connection: TcpRoomsConnection | null = null;
-    const session = hub.open(PROTOCOL, clientAddress, {
+    const session = hub.admit(PROTOCOL, clientAddress, {
       deliver: (message) => connection?.deliver(message),
       replaced: () => connection?.replaced(),
       disconnected: () => connection?.disconnected(),
     });
-    if (!session) {
+    if (session === 'TOO_MANY_CONNECTIONS') {
       refuse(socket, refused);
       return;
     }
@@ -89,7 +89,7 @@ function refuse(socket: Socket, refused: Set<Socket>): void {
   refused.add(socket);
   socket.on('error', () => {});
   socket.on('close', () => refused.delete(socket));
-  socket.end(`${replies.tooManyConnections}\n`);
+  socket.end(`${refusals.TOO_MANY_CONNECTIONS()}\n`);
   setTimeout(() => socket.destroy(), REFUSED_GRACE_MS).unref();
 }
 

@@ -2,12 +2,11 @@ import { checkTextName, Name } from '@switchboard/core';
 import type { LineMode, TcpRoomsLink } from './tcp-rooms-link.ts';
 import {
   joined,
-  noSuchRoom,
   noSuchUser,
   online,
+  refusals,
   replies,
   roomCreated,
-  roomExists,
   roomList,
   usage,
 } from './tcp-rooms-replies.ts';
@@ -90,7 +89,7 @@ export class ChatCommands implements LineMode {
       await command;
     } catch (error) {
       this.#link.context.roomsOutage.warn(error);
-      this.#link.say(replies.serviceUnavailable);
+      this.#link.say(refusals.SERVICE_UNAVAILABLE());
     }
   }
 
@@ -116,8 +115,9 @@ export class ChatCommands implements LineMode {
       this.#link.say(replies.badRoomName);
       return;
     }
-    const password = await this.#link.session.createRoom(room);
-    this.#link.say(password === null ? roomExists(room) : roomCreated(room, password));
+    const result = await this.#link.session.createRoom(room);
+    const line = typeof result === 'string' ? refusals[result](room) : roomCreated(room, result.password);
+    if (line !== null) this.#link.say(line);
   }
 
   async #join(args: string[]): Promise<void> {
@@ -138,11 +138,9 @@ export class ChatCommands implements LineMode {
     if (result === 'ok') {
       context.roomGuesses.succeeded(user);
       this.#link.say(joined(room));
-    } else if (result === 'wrong-password') {
-      context.roomGuesses.failed(user, session.address);
-      this.#link.say(replies.wrongRoomPassword);
     } else {
-      this.#link.say(noSuchRoom(room));
+      if (result === 'WRONG_ROOM_PASSWORD') context.roomGuesses.failed(user, session.address);
+      this.#link.say(refusals[result](room));
     }
   }
 

@@ -12,7 +12,7 @@ import { type LineHandler, LineSplitter } from './tcp-rooms-codec.ts';
 import { ChatCommands } from './tcp-rooms-commands.ts';
 import type { LineMode, TcpRoomsContext, TcpRoomsLink } from './tcp-rooms-link.ts';
 import { LoginDialogue } from './tcp-rooms-login.ts';
-import { replies } from './tcp-rooms-replies.ts';
+import { refusals, replies } from './tcp-rooms-replies.ts';
 
 /** Marks an over-long line (it is answered, never executed). */
 const TOO_LONG = Symbol('too long');
@@ -319,7 +319,7 @@ export class TcpRoomsConnection implements SessionSink, TcpRoomsLink, LineHandle
   #fail(error: unknown): void {
     // A store or cluster outage: the hub warns once per interval; the client is told plainly.
     if (isServiceUnavailable(error)) {
-      this.hangUp(replies.serviceUnavailable);
+      this.hangUp(refusals.SERVICE_UNAVAILABLE());
       return;
     }
     this.context.logger.error({ err: error }, 'tcp-rooms command failed');

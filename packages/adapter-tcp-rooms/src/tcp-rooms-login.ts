@@ -1,6 +1,6 @@
 import { checkTextName, Name } from '@switchboard/core';
 import type { LineMode, TcpRoomsLink } from './tcp-rooms-link.ts';
-import { badNickname, registered, replies, welcomeBack } from './tcp-rooms-replies.ts';
+import { refusals, registered, replies, welcomeBack } from './tcp-rooms-replies.ts';
 
 /** `done`: logged in or signed up; the dialogue takes no more lines, whatever else happens. */
 type Step = 'nickname' | 'password' | 'new-password' | 'repeat-password' | 'done';
@@ -61,7 +61,7 @@ export class LoginDialogue implements LineMode {
   async #onNickname(text: string): Promise<void> {
     const problem = checkTextName(text);
     if (problem) {
-      this.#link.say(badNickname(problem));
+      this.#link.say(refusals[problem]());
       this.#ask('nickname');
       return;
     }
@@ -87,12 +87,8 @@ export class LoginDialogue implements LineMode {
         this.#link.enterChat();
         this.#link.say(welcomeBack(this.#nickname));
         return;
-      case 'throttled':
-        this.#link.hangUp(replies.throttled);
-        return;
-      // 'unknown-user': the account was deleted meanwhile; say no more than for a wrong password.
       default:
-        this.#link.hangUp(replies.wrongPassword);
+        this.#link.hangUp(refusals[result]());
     }
   }
 
@@ -119,14 +115,15 @@ export class LoginDialogue implements LineMode {
       this.#ask('new-password');
       return;
     }
-    if (await this.#link.session.register(this.#name!, password)) {
+    const result = await this.#link.session.register(this.#name!, password);
+    if (result === 'ok') {
       this.#step = 'done';
       this.#link.enterChat();
       this.#link.say(registered(this.#nickname));
       return;
     }
     // Someone registered the name while this user typed: it is now a known name.
-    this.#link.say(replies.registeredMeanwhile);
+    this.#link.say(refusals[result]());
     this.#ask('password');
   }
 }
