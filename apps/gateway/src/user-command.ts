@@ -1,4 +1,5 @@
 import { checkTextName, Hub, Name, silentLogger } from '@switchboard/core';
+import { nameProblemWords } from './admin/admin-schemas.ts';
 import { openBackend } from './stores.ts';
 
 export interface UserCommandOptions {
@@ -31,7 +32,8 @@ export async function runUserCommand(
   options: UserCommandOptions,
 ): Promise<number> {
   if (action !== 'list') {
-    const problem = name === undefined ? 'missing' : checkTextName(name);
+    const checked = name === undefined ? 'missing' : checkTextName(name);
+    const problem = checked === null || checked === 'missing' ? checked : nameProblemWords[checked];
     if (problem) {
       options.err.write(`switchboard user ${action}: invalid name (${problem})\n`);
       return 2;

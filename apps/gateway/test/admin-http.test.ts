@@ -40,7 +40,7 @@ describe('admin API', () => {
     });
     expect(change.statusCode).toBe(204);
     const bob = Name.fromText('bob');
-    expect(await hub.accounts.authenticate(bob, 'old-pw', 'test')).toBe('wrong-password');
+    expect(await hub.accounts.authenticate(bob, 'old-pw', 'test')).toBe('WRONG_PASSWORD');
     expect(await hub.accounts.authenticate(bob, 'new-pw', 'test')).toBe('ok');
 
     expect((await app.inject({ method: 'DELETE', url: '/admin/accounts/bob' })).statusCode).toBe(204);

@@ -1,4 +1,4 @@
-import { checkTextName, MAX_NAME_BYTES } from '@switchboard/core';
+import { checkTextName, MAX_NAME_BYTES, type NameProblem } from '@switchboard/core';
 import { z } from 'zod';
 
 /** The longest system message, in Unicode code points: the protocols' default text limit. */
@@ -12,12 +12,19 @@ export const MAX_PAGE = 1000;
 
 export const errorBody = z.strictObject({ error: z.string() }).meta({ id: 'Error' });
 
+/** How the admin API and the CLI name a name's problem: `invalid name (too-long)`. */
+export const nameProblemWords = {
+  NAME_EMPTY: 'empty',
+  NAME_TOO_LONG: 'too-long',
+  NAME_CONTROL_CHARACTER: 'control-character',
+} as const satisfies Record<NameProblem, string>;
+
 /** A name as text protocols carry it: UTF-8, 1–256 bytes, no control characters. */
 export const nameText = z
   .string()
   .superRefine((text, context) => {
     const problem = checkTextName(text);
-    if (problem) context.addIssue({ code: 'custom', message: `invalid name (${problem})` });
+    if (problem) context.addIssue({ code: 'custom', message: `invalid name (${nameProblemWords[problem]})` });
   })
   .meta({ description: `1 to ${MAX_NAME_BYTES} bytes of UTF-8 without control characters`, minLength: 1 });
 
