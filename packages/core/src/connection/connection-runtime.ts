@@ -42,6 +42,12 @@ export interface ConnectionSettings<Farewell> {
    * so for WebSockets this bounds the frames of a flood of tiny ones.
    */
   maxQueuedInputs?: number;
+  /**
+   * What restarts the idle timeout ({@link Connection.setIdleTimeout}): any input, bytes and control
+   * frames (`false`, the default), or only a whole frame handled (`true`: a protocol whose timeout is
+   * "without a command", so a frame trickled in a byte at a time does not keep a connection alive).
+   */
+  idleResetByFrames?: boolean;
 }
 
 export const DEFAULT_CLOSE_GRACE_MS = 1_000;
@@ -74,6 +80,7 @@ export class ConnectionRuntime<Farewell = unknown> {
   readonly refusal: Farewell | undefined;
   readonly drainAfterEnd: boolean;
   readonly maxQueuedInputs: number;
+  readonly idleResetByFrames: boolean;
   readonly #host: ConnectionHost;
   readonly #open = new Set<RuntimeConnection>();
   #shuttingDown = false;
@@ -90,6 +97,7 @@ export class ConnectionRuntime<Farewell = unknown> {
     this.refusal = settings.refusal;
     this.drainAfterEnd = settings.drainAfterEnd ?? false;
     this.maxQueuedInputs = settings.maxQueuedInputs ?? DEFAULT_MAX_QUEUED_INPUTS;
+    this.idleResetByFrames = settings.idleResetByFrames ?? false;
   }
 
   /** Open connections of this protocol (admitted, not yet closed). */

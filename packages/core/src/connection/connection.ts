@@ -194,8 +194,9 @@ export abstract class Connection<Frame, Farewell = unknown>
     work.then(
       () => this.#release(),
       (error: unknown) => {
-        this.#release();
+        // The failure first: input after a failed frame is not handled before the connection hears of it.
         if ((this.#state & FINISHED) === 0) this.onFailure(error);
+        this.#release();
       },
     );
   }
@@ -236,6 +237,11 @@ export abstract class Connection<Frame, Farewell = unknown>
     this.#state |= CLOSING;
     if ((this.#state & CLOSED) !== 0) return;
     this.transport.end(farewell);
+    // What still comes is read and discarded, so unread input does not turn the close into a reset.
+    if ((this.#state & PAUSED) !== 0) {
+      this.#state &= ~PAUSED;
+      this.transport.resume();
+    }
     this.#schedule(this.runtime.closeGraceMs);
   }
 
@@ -252,7 +258,7 @@ export abstract class Connection<Frame, Farewell = unknown>
   received(data: Buffer): void {
     this.runtime.stats.bytesIn += data.length;
     if ((this.#state & FINISHED) !== 0) return;
-    if (this.#idleMs !== 0) this.#lastInputAt = this.runtime.clock.now();
+    if (this.#idleMs !== 0 && !this.runtime.idleResetByFrames) this.#lastInputAt = this.runtime.clock.now();
     if (this.#input === null && this.#queued === null) {
       this.#input = data;
       this.#inputAt = 0;
@@ -272,7 +278,7 @@ export abstract class Connection<Frame, Farewell = unknown>
   /** @internal */
   receivedControl(bytes: number): void {
     if ((this.#state & FINISHED) !== 0) return;
-    if (this.#idleMs !== 0) this.#lastInputAt = this.runtime.clock.now();
+    if (this.#idleMs !== 0 && !this.runtime.idleResetByFrames) this.#lastInputAt = this.runtime.clock.now();
     const bucket = this.#budget();
     if (!bucket.take(bytes) && (this.#state & WAITING) === 0) this.#waitForRate();
   }
@@ -342,6 +348,7 @@ export abstract class Connection<Frame, Farewell = unknown>
     if (this.isMessage(frame)) bucket.take(this.#unpaid);
     else bucket.charge(this.#unpaid);
     this.#unpaid = 0;
+    if (this.#idleMs !== 0 && this.runtime.idleResetByFrames) this.#lastInputAt = this.runtime.clock.now();
     let pending: Promise<unknown> | undefined;
     try {
       pending = this.onFrame(frame);
