@@ -43,6 +43,18 @@ export interface ConnectionSettings<Farewell> {
    */
   maxQueuedInputs?: number;
   /**
+   * Event-loop time (ms) one connection's input may take in one go before the others are served:
+   * frames that run at once cannot hold the loop for a whole burst, however costly each is (a
+   * broadcast to a big room). Time, not a count, so cheap frames stay fast. Unset: no limit.
+   */
+  turnMs?: number;
+  /**
+   * Bytes written to a connection and not yet taken by its peer beyond which its input waits until
+   * they drain, so the answers to a flood of tiny requests cannot pile up to `limits.maxQueuedBytes`
+   * (only on transports that tell when they drain). Unset: input never waits for output.
+   */
+  maxUnreadBytes?: number;
+  /**
    * What restarts the idle timeout ({@link Connection.setIdleTimeout}): any input, bytes and control
    * frames (`false`, the default), or only a whole frame handled (`true`: a protocol whose timeout is
    * "without a command", so a frame trickled in a byte at a time does not keep a connection alive).
@@ -80,6 +92,10 @@ export class ConnectionRuntime<Farewell = unknown> {
   readonly refusal: Farewell | undefined;
   readonly drainAfterEnd: boolean;
   readonly maxQueuedInputs: number;
+  /** 0: no limit. */
+  readonly turnMs: number;
+  /** 0: input never waits for output. */
+  readonly maxUnreadBytes: number;
   readonly idleResetByFrames: boolean;
   readonly #host: ConnectionHost;
   readonly #open = new Set<RuntimeConnection>();
@@ -97,7 +113,25 @@ export class ConnectionRuntime<Farewell = unknown> {
     this.refusal = settings.refusal;
     this.drainAfterEnd = settings.drainAfterEnd ?? false;
     this.maxQueuedInputs = settings.maxQueuedInputs ?? DEFAULT_MAX_QUEUED_INPUTS;
+    this.turnMs = settings.turnMs ?? 0;
+    this.maxUnreadBytes = settings.maxUnreadBytes ?? 0;
     this.idleResetByFrames = settings.idleResetByFrames ?? false;
+  }
+
+  /**
+   * When the current turn of input began. One for all connections: one runs at a time, and a
+   * microtask continuing a connection (an answer that came at once) stays in the turn it began in.
+   */
+  #turnStartedAt = 0;
+
+  /** @internal A read, a timer or a drain: a new macrotask, so a whole new turn. */
+  beginTurn(): void {
+    if (this.turnMs !== 0) this.#turnStartedAt = performance.now();
+  }
+
+  /** @internal True once the current turn has taken its share of the event loop. */
+  get turnOver(): boolean {
+    return this.turnMs !== 0 && performance.now() - this.#turnStartedAt > this.turnMs;
   }
 
   /** Open connections of this protocol (admitted, not yet closed). */

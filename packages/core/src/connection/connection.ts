@@ -22,6 +22,12 @@ const FINISHED = 16;
 const CLOSING = 32;
 /** The transport is closed. */
 const CLOSED = 64;
+/** The connection had its share of the event loop: input waits for the next turn. */
+const YIELDING = 128;
+/** The peer leaves too many bytes unread: input waits until they drain. */
+const DRAINING = 256;
+/** Any of the reasons input waits. */
+const HELD = BUSY | WAITING | YIELDING | DRAINING;
 
 /**
  * One client connection of any protocol: everything that protects and paces a connection, written
@@ -272,7 +278,10 @@ export abstract class Connection<Frame, Farewell = unknown>
       }
       queued.push(data);
     }
-    if ((this.#state & (BUSY | WAITING)) === 0) this.#pump();
+    if ((this.#state & HELD) === 0) {
+      this.runtime.beginTurn();
+      this.#pump();
+    }
   }
 
   /** @internal */
@@ -288,7 +297,16 @@ export abstract class Connection<Frame, Farewell = unknown>
     this.#state |= INPUT_ENDED;
     if ((this.#state & FINISHED) !== 0) return;
     if ((this.#state & WAITING) !== 0 && !this.runtime.drainAfterEnd) this.drop();
-    else if ((this.#state & (BUSY | WAITING)) === 0) this.#pump();
+    else if ((this.#state & HELD) === 0) this.#pump();
+  }
+
+  /** @internal */
+  drained(): void {
+    if ((this.#state & DRAINING) === 0) return;
+    this.#state &= ~DRAINING;
+    if ((this.#state & FINISHED) !== 0) return;
+    this.runtime.beginTurn();
+    this.#pump();
   }
 
   /** @internal */
@@ -313,7 +331,8 @@ export abstract class Connection<Frame, Farewell = unknown>
   #pump(): void {
     const reader = this.#reader;
     const bucket = this.#budget();
-    while ((this.#state & (BUSY | WAITING | FINISHED)) === 0) {
+    const runtime = this.runtime;
+    while ((this.#state & (HELD | FINISHED)) === 0) {
       let input = this.#input;
       if (input === null) {
         input = this.#nextQueued();
@@ -322,6 +341,13 @@ export abstract class Connection<Frame, Farewell = unknown>
       if (bucket.exhausted) {
         this.#waitForRate();
         break;
+      }
+      if (runtime.turnOver) {
+        this.#yieldTurn();
+        break;
+      }
+      if (runtime.maxUnreadBytes !== 0 && this.transport.bufferedBytes > runtime.maxUnreadBytes) {
+        if (this.#waitForDrain()) break;
       }
       const from = this.#inputAt;
       const frame = reader.next(input, from);
@@ -404,14 +430,35 @@ export abstract class Connection<Frame, Farewell = unknown>
       this.drop();
       return;
     }
+    this.runtime.beginTurn();
     this.#pump();
+  }
+
+  /** The others are served before this connection goes on (see `turnMs`). */
+  #yieldTurn(): void {
+    this.#state |= YIELDING;
+    setImmediate(() => {
+      this.#state &= ~YIELDING;
+      if ((this.#state & FINISHED) !== 0) return;
+      this.runtime.beginTurn();
+      this.#pump();
+    });
+  }
+
+  /** The peer does not take its answers: input waits until it does (see `maxUnreadBytes`). */
+  #waitForDrain(): boolean {
+    const transport = this.transport;
+    if (transport.notifyDrained === undefined) return false;
+    this.#state |= DRAINING;
+    transport.notifyDrained();
+    return true;
   }
 
   /** Pauses reading while held, resumes when not; calls {@link onInputDrained} once input is done. */
   #updateFlow(): void {
     const state = this.#state;
     if ((state & FINISHED) !== 0) return;
-    const held = (state & (BUSY | WAITING)) !== 0;
+    const held = (state & HELD) !== 0;
     if (held) {
       if ((state & PAUSED) === 0) {
         this.#state |= PAUSED;

@@ -28,6 +28,11 @@ export interface Transport<Farewell = unknown> {
    */
   readonly peerEnded: boolean;
   /**
+   * Optional: calls the receiver's `drained` once, when the bytes buffered now have been written
+   * (TCP: the socket's `drain`). A transport without it cannot make input wait for its answers.
+   */
+  notifyDrained?(): void;
+  /**
    * Routes the pipe's events to `receiver` (the connection). Called once, after admission.
    * Implementations use shared listener functions, not per-connection closures.
    */
@@ -42,6 +47,8 @@ export interface TransportReceiver {
   receivedControl(bytes: number): void;
   /** The peer will send nothing more (EOF on TCP). Writing may still work (half-close). */
   inputEnded(): void;
+  /** What was buffered has been written (after {@link Transport.notifyDrained}). */
+  drained(): void;
   /** The pipe is closed both ways. */
   closed(): void;
   /** The pipe failed (a reset, a TLS error); `closed` follows. */
@@ -62,6 +69,9 @@ function onClose(this: ReceivingSocket): void {
   const receiver = this[RECEIVER];
   this[RECEIVER] = undefined;
   receiver?.closed();
+}
+function onDrain(this: ReceivingSocket): void {
+  this[RECEIVER]?.drained();
 }
 /** Errors are followed by `close`, where the connection is cleaned up. */
 function onError(this: ReceivingSocket, error: Error): void {
@@ -103,6 +113,10 @@ export class SocketTransport implements Transport<Buffer | string> {
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  notifyDrained(): void {
+    this.socket.once('drain', onDrain);
   }
 
   attach(receiver: TransportReceiver): void {
