@@ -4,12 +4,14 @@ import {
   Connection,
   type ConnectionRuntime,
   checkByteName,
+  type ErrorCode,
   isServiceUnavailable,
   Name,
   SocketTransport,
 } from '@switchboard/core';
 import { encodeSohDelivery, SohFieldDecoder } from './soh-codec.ts';
 import type { SohOptions } from './soh-options.ts';
+import { sohRefusals } from './soh-refusals.ts';
 
 export type SohRuntime = ConnectionRuntime<Buffer | string>;
 
@@ -73,12 +75,18 @@ export class SohConnection extends Connection<Buffer, Buffer | string> {
   #claim(name: Buffer): Promise<unknown> | undefined {
     this.#named = true;
     this.clearDeadline();
-    if (checkByteName(name) !== null) {
-      this.drop();
+    const problem = checkByteName(name);
+    if (problem !== null) {
+      this.#refuse(problem);
       return;
     }
     return this.session.claimGuest(Name.fromBytes(name)).then((result) => {
-      if (result !== 'ok') this.drop();
+      if (result !== 'ok') this.#refuse(result);
     });
+  }
+
+  /** A refusal of the core, said as SOH says every one ({@link sohRefusals}): by closing. */
+  #refuse(code: ErrorCode): void {
+    if (sohRefusals[code] === 'close') this.drop();
   }
 }
