@@ -1,5 +1,5 @@
-import { defaultEdge, defineAdapter } from '@switchboard/core';
-import { RsUsConnection } from './rs-us-connection.ts';
+import { ConnectionRuntime, defineAdapter, edgeOf } from '@switchboard/core';
+import { RsUsConnection, type RsUsRuntime } from './rs-us-connection.ts';
 import { rsUsOptionsSchema } from './rs-us-options.ts';
 
 /** SPEC §5: UTF-8 over TCP, messages ended by U+001E, parts separated by U+001F. */
@@ -7,25 +7,28 @@ export const rsUsAdapter = defineAdapter({
   name: 'rs-us',
   defaultPort: 7171,
   optionsSchema: rsUsOptionsSchema,
-  async start({ hub, logger, host, port, options, edge }) {
-    const log = logger.child({ adapter: 'rs-us' });
-    const connections = new Set<RsUsConnection>();
-    // Half-open allowed: a client that ends its side still gets the answers to what it sent.
-    const listener = await (edge ?? defaultEdge(log)).listenTcp(
+  async start(context) {
+    const { hub, logger, host, port, options } = context;
+    const runtime: RsUsRuntime = new ConnectionRuntime(hub, logger, {
+      protocol: 'rs-us',
+      // A client that ends its side still gets the answers to everything it sent, at its rate.
+      drainAfterEnd: true,
+      // `timeout` comes after so long "without a command": bytes of an unfinished one do not count.
+      idleResetByFrames: true,
+    });
+    // Half-open allowed, for the same reason.
+    const listener = await edgeOf(context).listenTcp(
       { host, port, allowHalfOpen: true, noDelay: true },
       (socket, clientAddress) => {
-        const connection = RsUsConnection.accept(hub, socket, options, log, clientAddress);
-        if (!connection) return;
-        connections.add(connection);
-        void connection.closed.then(() => connections.delete(connection));
+        new RsUsConnection(runtime, socket, clientAddress, options);
       },
     );
     return {
       port: listener.port,
       async close() {
-        const stopped = listener.close();
-        await Promise.all([...connections].map((connection) => connection.shutdown()));
-        await stopped;
+        const closed = listener.close();
+        await runtime.shutdown();
+        await closed;
       },
     };
   },
