@@ -10,6 +10,11 @@ const RS = '\u001e';
 const US = '\u001f';
 const DELIMITERS = /[\u001e\u001f]/g;
 const HAS_DELIMITER = /[\u001e\u001f]/;
+/**
+ * One for every decoder: decoding whole messages (never `stream: true`) keeps no state between
+ * calls. ignoreBOM keeps a leading U+FEFF as text instead of silently eating it.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type RsUsDecodeError = 'invalid-utf8' | 'too-large';
 
@@ -31,9 +36,8 @@ export type RsUsFrame =
  */
 export class RsUsDecoder {
   readonly #maxMessageBytes: number;
-  // ignoreBOM keeps a leading U+FEFF as text instead of silently eating it.
-  readonly #utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  #pending: Uint8Array[] = [];
+  /** The pieces of a message cut across reads; null while none is (most of the time). */
+  #pending: Uint8Array[] | null = null;
   #pendingBytes = 0;
   #offset = 0;
   #failed = false;
@@ -73,7 +77,9 @@ export class RsUsDecoder {
       // Without its U+001E yet, a message already this long can only end over the limit.
       if (this.#pendingBytes + rest >= this.#maxMessageBytes) return this.#fail(chunk, 'too-large');
       // A copy, so a long-lived partial message never pins the whole read buffer.
-      this.#pending.push(Buffer.from(chunk.subarray(offset)));
+      const piece = Buffer.from(chunk.subarray(offset));
+      if (this.#pending === null) this.#pending = [piece];
+      else this.#pending.push(piece);
       this.#pendingBytes += rest;
       this.#offset = chunk.length;
       return null;
@@ -81,13 +87,14 @@ export class RsUsDecoder {
     if (this.#pendingBytes + (end - offset) + 1 > this.#maxMessageBytes)
       return this.#fail(chunk, 'too-large');
     const piece = chunk.subarray(offset, end);
-    const body = this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]);
-    this.#pending = [];
+    const pending = this.#pending;
+    const body = pending === null ? piece : Buffer.concat([...pending, piece]);
+    this.#pending = null;
     this.#pendingBytes = 0;
     this.#offset = end + 1;
     let text: string;
     try {
-      text = this.#utf8.decode(body);
+      text = utf8.decode(body);
     } catch {
       return this.#fail(chunk, 'invalid-utf8');
     }
@@ -109,7 +116,7 @@ export class RsUsDecoder {
   #fail(chunk: Uint8Array, error: RsUsDecodeError): RsUsFrame {
     this.#failed = true;
     this.#offset = chunk.length;
-    this.#pending = [];
+    this.#pending = null;
     this.#pendingBytes = 0;
     return { kind: 'error', error };
   }
