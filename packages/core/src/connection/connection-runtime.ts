@@ -1,5 +1,5 @@
 import type { ProtocolStats } from '../hub/protocol-stats.ts';
-import type { Session, SessionSink } from '../hub/session.ts';
+import type { AdmissionResult, Session, SessionSink } from '../hub/session.ts';
 import type { Limits } from '../limits/limits.ts';
 import { TokenBucket } from '../limits/token-bucket.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -15,8 +15,8 @@ export interface ConnectionHost {
   readonly timers: TimerWheel;
   readonly limits: Readonly<Limits>;
   readonly stats: { forProtocol(protocol: string): ProtocolStats };
-  /** A session for a new connection, or null when a connection limit is reached. */
-  open(protocol: string, address: string, sink: SessionSink): Session | null;
+  /** A session for a new connection, or why not (a connection limit is reached). */
+  admit(protocol: string, address: string, sink: SessionSink): AdmissionResult;
 }
 
 /** How one protocol's connections behave where protocols differ. */
@@ -143,9 +143,10 @@ export class ConnectionRuntime<Farewell = unknown> {
     return this.#shuttingDown;
   }
 
-  /** @internal Admission, for {@link Connection}'s constructor. */
+  /** @internal Admission, for {@link Connection}'s constructor: the session, or null when refused. */
   open(address: string, sink: SessionSink): Session | null {
-    return this.#host.open(this.protocol, address, sink);
+    const admission = this.#host.admit(this.protocol, address, sink);
+    return typeof admission === 'string' ? null : admission;
   }
 
   /** @internal A connection's input-rate budget, with the configured rates and bursts. */

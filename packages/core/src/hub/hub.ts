@@ -40,6 +40,7 @@ import {
   Session,
   type SessionSink,
 } from './session.ts';
+import type { SessionHost } from './session-host.ts';
 
 export interface HubOptions {
   accounts: AccountStore;
@@ -105,6 +106,8 @@ export class Hub {
   /** Highest guest-claim token seen per name, and when, to settle racing claims. */
   readonly #claims = new Map<string, { token: number; at: number }>();
   readonly #stopSweeping: CancelTimer;
+  /** What sessions call: the hub's operations on one session, not part of the hub's own API. */
+  readonly #sessionHost: SessionHost;
   #sessionCounter = 0;
   #lastOutageWarning = Number.NEGATIVE_INFINITY;
 
@@ -135,6 +138,22 @@ export class Hub {
       this.limits.maxConnections,
       this.limits.maxConnectionsPerAddress,
     );
+    this.#sessionHost = {
+      clock: this.clock,
+      stats: this.stats,
+      claimGuest: (session, name) => this.#claimGuest(session, name),
+      login: (session, name, password) => this.#login(session, name, password),
+      register: (session, name, password) => this.#register(session, name, password),
+      sendDirect: (session, recipients, text) => this.#sendDirect(session, recipients, text),
+      broadcast: (session, text) => this.#broadcast(session, text),
+      createRoom: (session, room) => this.#createRoom(session, room),
+      joinRoom: (session, room, password) => this.#enterRoom(session, room, password),
+      moveToRoom: (session, room) => this.#moveToRoom(session, room),
+      unbind: (session) => this.#unbind(session),
+      invalidate: (name, except) => this.#invalidate(name, except),
+      closeSession: (session) => this.#closeSession(session),
+      activeNames: () => this.activeNames(),
+    };
     this.#bus.onEvent((event) => this.#onBusEvent(event));
     this.#stopSweeping = this.clock.setInterval(() => this.#sweep(), 30_000);
   }
@@ -149,7 +168,7 @@ export class Hub {
       return 'TOO_MANY_CONNECTIONS';
     }
     this.#sessionCounter += 1;
-    const session = new Session(this, `${this.#sessionCounter}`, protocol, address, sink);
+    const session = new Session(this.#sessionHost, `${this.#sessionCounter}`, protocol, address, sink);
     session.stats.open += 1;
     this.#open.add(session);
     return session;
@@ -247,13 +266,13 @@ export class Hub {
   /** Changes a password; every opted-in binding of the name, on every node, is invalidated. */
   async changePassword(name: Name, password: string): Promise<boolean> {
     const changed = await this.accounts.setPassword(name, password);
-    if (changed) this.invalidate(name, null);
+    if (changed) this.#invalidate(name, null);
     return changed;
   }
 
   async deleteAccount(name: Name): Promise<boolean> {
     const deleted = await this.accounts.delete(name);
-    if (deleted) this.invalidate(name, null);
+    if (deleted) this.#invalidate(name, null);
     return deleted;
   }
 
@@ -274,7 +293,7 @@ export class Hub {
     return this.#reach(this.accounts.exists(name));
   }
 
-  async claimGuest(session: Session, name: Name): Promise<ClaimResult> {
+  async #claimGuest(session: Session, name: Name): Promise<ClaimResult> {
     if (session.name) return 'ALREADY_IDENTIFIED';
     if (await this.isRegistered(name)) return 'NAME_REGISTERED';
     const token = await this.#reach(this.#presence.nextClaim(name.key));
@@ -284,13 +303,13 @@ export class Hub {
     if (seen && seen.token > token) return 'REPLACED';
     this.#claims.set(name.key, { token, at: this.clock.now() });
     this.#replaceGuests(name.key, token);
-    session.claimToken = token;
+    session.claimed(token);
     this.#bind(session, name, 'guest');
     this.#bus.publish({ kind: 'claim', name: name.key, token });
     return 'ok';
   }
 
-  async login(session: Session, name: Name, password: string): Promise<LoginResult> {
+  async #login(session: Session, name: Name, password: string): Promise<LoginResult> {
     // Even if an account of that name exists (made before it was reserved): nobody acts as it.
     if (this.isReserved(name)) return 'WRONG_PASSWORD';
     const result = await this.#reach(
@@ -303,14 +322,14 @@ export class Hub {
     return result;
   }
 
-  async register(session: Session, name: Name, password: string): Promise<RegisterResult> {
+  async #register(session: Session, name: Name, password: string): Promise<RegisterResult> {
     if (this.isReserved(name)) return 'NAME_REGISTERED';
     const result = await this.#reach(this.accounts.register(name, password));
     if (result === 'ok' && !session.closed) this.#bindRegistered(session, name);
     return result;
   }
 
-  async sendDirect(session: Session, recipients: readonly Name[], text: string | Buffer): Promise<Name[]> {
+  async #sendDirect(session: Session, recipients: readonly Name[], text: string | Buffer): Promise<Name[]> {
     const sender = session.name;
     if (!sender) return [...recipients];
     const message = new ChatMessage(sender, text, this.clock.now(), true);
@@ -355,7 +374,7 @@ export class Hub {
     return keys.map(Name.fromKey);
   }
 
-  broadcast(session: Session, text: string | Buffer): void {
+  #broadcast(session: Session, text: string | Buffer): void {
     const sender = session.name;
     if (!sender) return;
     const message = new ChatMessage(sender, text, this.clock.now(), false);
@@ -374,41 +393,39 @@ export class Hub {
     }
   }
 
-  async createRoom(session: Session, room: string): Promise<CreateRoomAnswer> {
+  async #createRoom(session: Session, room: string): Promise<CreateRoomAnswer> {
     if (!session.name) return 'NOT_IDENTIFIED';
     const result = await this.rooms.create(room, session.name);
-    if (result !== 'ROOM_EXISTS') this.moveToRoom(session, room);
+    if (result !== 'ROOM_EXISTS') this.#moveToRoom(session, room);
     return result;
   }
 
-  async joinRoom(session: Session, room: string, password: string): Promise<JoinResult> {
+  async #enterRoom(session: Session, room: string, password: string): Promise<JoinResult> {
     const result = await this.rooms.verify(room, password);
-    if (result === 'ok') this.moveToRoom(session, room);
+    if (result === 'ok') this.#moveToRoom(session, room);
     return result;
   }
 
-  moveToRoom(session: Session, room: string | null): void {
+  #moveToRoom(session: Session, room: string | null): void {
     if (session.closed) return;
     if (session.name) this.#leaveRoom(session);
-    session.room = room;
+    session.moved(room);
     if (session.name) this.#joinRoom(session);
   }
 
   /** Unbinds opted-in sessions of `name` here and on every node, except `except`. */
-  invalidate(name: Name, except: Session | null): void {
+  #invalidate(name: Name, except: Session | null): void {
     this.#invalidateLocal(name.key, except);
     this.#bus.publish({ kind: 'invalidate', name: name.key });
   }
 
-  unbind(session: Session): void {
+  #unbind(session: Session): void {
     const name = session.name;
     if (!name) return;
     const holders = this.#byName.get(name.key);
     holders?.delete(session);
     this.#leaveRoom(session);
-    session.name = null;
-    session.kind = null;
-    session.claimToken = 0;
+    session.unbound();
     session.stats.identified -= 1;
     if (holders && holders.size === 0) {
       this.#byName.delete(name.key);
@@ -417,10 +434,10 @@ export class Hub {
     }
   }
 
-  closeSession(session: Session): void {
+  #closeSession(session: Session): void {
     if (session.closed) return;
-    this.unbind(session);
-    session.closed = true;
+    this.#unbind(session);
+    session.markClosed();
     this.#open.delete(session);
     this.#connections.release(session.address);
     session.stats.open -= 1;
@@ -429,19 +446,18 @@ export class Hub {
   // ---- internals -----------------------------------------------------------------------------
 
   #bindRegistered(session: Session, name: Name): void {
-    if (session.name) this.unbind(session);
+    if (session.name) this.#unbind(session);
     // An account created by an administrator while a guest held the name: the account wins.
     this.#replaceGuests(name.key, Number.POSITIVE_INFINITY);
     this.#bind(session, name, 'registered');
   }
 
   #bind(session: Session, name: Name, kind: 'guest' | 'registered'): void {
-    session.name = name;
-    session.kind = kind;
+    session.bound(name, kind);
     session.stats.identified += 1;
     if (session.identifiedAt === null) {
       const now = this.clock.now();
-      session.identifiedAt = now;
+      session.firstIdentified(now);
       session.stats.observeIdentification(now - session.connectedAt);
     }
     let holders = this.#byName.get(name.key);
@@ -461,7 +477,7 @@ export class Hub {
     if (!holders) return;
     for (const holder of [...holders]) {
       if (holder.kind !== 'guest' || holder.claimToken >= token) continue;
-      this.unbind(holder);
+      this.#unbind(holder);
       this.#safely(() => holder.sink.replaced());
     }
   }
@@ -471,7 +487,7 @@ export class Hub {
     if (!holders) return;
     for (const holder of [...holders]) {
       if (holder === except || holder.kind !== 'registered' || !holder.sink.invalidated) continue;
-      this.unbind(holder);
+      this.#unbind(holder);
       this.#safely(() => holder.sink.invalidated?.());
     }
   }
@@ -504,7 +520,7 @@ export class Hub {
     if (!holders) return 0;
     const closing = [...holders];
     for (const holder of closing) {
-      this.unbind(holder);
+      this.#unbind(holder);
       this.#safely(() => (holder.sink.disconnected ? holder.sink.disconnected() : holder.sink.replaced()));
     }
     return closing.length;
