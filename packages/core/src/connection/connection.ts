@@ -26,6 +26,8 @@ const CLOSED = 64;
 const YIELDING = 128;
 /** The peer leaves too many bytes unread: input waits until they drain. */
 const DRAINING = 256;
+/** Input came since the last {@link Connection.awaitInput} (a keepalive's answer). */
+const HEARD = 512;
 /** Any of the reasons input waits. */
 const HELD = BUSY | WAITING | YIELDING | DRAINING;
 
@@ -221,6 +223,20 @@ export abstract class Connection<Frame, Farewell = unknown>
   }
 
   /**
+   * Starts listening for the peer: {@link heard} is false until input comes (a frame or part of
+   * one, or a WebSocket ping or pong). For a keepalive that pings, then checks for an answer when
+   * it is due (a time would not do: the answer may come within the same millisecond).
+   */
+  protected awaitInput(): void {
+    this.#state &= ~HEARD;
+  }
+
+  /** Whether input came since the last {@link awaitInput}. */
+  protected get heard(): boolean {
+    return (this.#state & HEARD) !== 0;
+  }
+
+  /**
    * Fires {@link onTimeout}(`tag`) after `ms` without input (then again after another `ms`); 0 turns
    * it off. Input resets it with a field write, so the hot path never touches the timer wheel.
    */
@@ -264,6 +280,7 @@ export abstract class Connection<Frame, Farewell = unknown>
   received(data: Buffer): void {
     this.runtime.stats.bytesIn += data.length;
     if ((this.#state & FINISHED) !== 0) return;
+    this.#state |= HEARD;
     if (this.#idleMs !== 0 && !this.runtime.idleResetByFrames) this.#lastInputAt = this.runtime.clock.now();
     if (this.#input === null && this.#queued === null) {
       this.#input = data;
@@ -287,6 +304,7 @@ export abstract class Connection<Frame, Farewell = unknown>
   /** @internal */
   receivedControl(bytes: number): void {
     if ((this.#state & FINISHED) !== 0) return;
+    this.#state |= HEARD;
     if (this.#idleMs !== 0 && !this.runtime.idleResetByFrames) this.#lastInputAt = this.runtime.clock.now();
     const bucket = this.#budget();
     if (!bucket.take(bytes) && (this.#state & WAITING) === 0) this.#waitForRate();
