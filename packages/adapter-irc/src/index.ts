@@ -1,7 +1,4 @@
-import { defineAdapter } from '@switchboard/core';
-import { type IrcOptions, ircOptionsSchema } from './irc-options.ts';
-import { startIrcServer } from './irc-server.ts';
-
+export { ircAdapter, startIrcServer } from './irc-adapter.ts';
 export {
   formatIrcLine,
   IrcLineDecoder,
@@ -23,11 +20,3 @@ export {
 } from './irc-names.ts';
 export { type IrcOptions, ircOptionsSchema } from './irc-options.ts';
 export { sanitizeText } from './irc-render.ts';
-
-/** IRC (RFC 1459/2812 with IRCv3 CAP and SASL PLAIN): the sixth protocol, `#main` is the main chat. */
-export const ircAdapter = defineAdapter<IrcOptions>({
-  name: 'irc',
-  defaultPort: 6667,
-  optionsSchema: ircOptionsSchema,
-  start: startIrcServer,
-});

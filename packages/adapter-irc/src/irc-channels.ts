@@ -1,4 +1,3 @@
-import type { Name } from '@switchboard/core';
 import { MAX_LINE_BYTES } from './irc-codec.ts';
 import type { IrcConnection } from './irc-connection.ts';
 import { MAIN_CHANNEL, roomOfChannel } from './irc-names.ts';
@@ -89,6 +88,11 @@ function setChannel(connection: IrcConnection, channel: string | null, room: str
   if (room !== null) directory.enterRoom(room, connection);
 }
 
+/** A closed connection is no longer a member of its room's channel here. */
+export function leaveChannel(connection: IrcConnection): void {
+  setChannel(connection, null, null);
+}
+
 function leave(connection: IrcConnection, channel: string, reason: string): void {
   echo(connection, 'PART', channel, reason);
   // The core has no "nowhere": a room's member goes back to the main chat, unseen until JOIN.
@@ -114,10 +118,7 @@ export function part(connection: IrcConnection, params: readonly string[]): void
 async function members(connection: IrcConnection, channel: string): Promise<string[] | null> {
   const room = roomOfChannel(channel);
   if (room === undefined) return null;
-  if (room === null) {
-    const names: Name[] = await connection.directory.activeNames();
-    return names.map((name) => connection.directory.nickOf(name));
-  }
+  if (room === null) return connection.directory.activeNicks();
   return connection.directory.roomMembers(room).map((member) => member.nick);
 }
 
@@ -126,23 +127,26 @@ export async function names(connection: IrcConnection, params: readonly string[]
   const channel = params[0]?.split(',')[0] ?? connection.channel ?? '*';
   const nicks = (await members(connection, channel)) ?? [];
   if (connection.isClosing) return;
-  const { serverName } = connection.directory.options;
-  const overhead = Buffer.byteLength(`:${serverName} ${RPL.NAMREPLY} ${connection.nick} = ${channel} :\r\n`);
-  let line: string[] = [];
+  const { replies, options } = connection.directory;
+  const own = connection.nick;
+  const overhead = Buffer.byteLength(`:${options.serverName} ${RPL.NAMREPLY} ${own} = ${channel} :\r\n`);
+  // Every line of the answer in one write: a big main chat is one string, not a chunk per line.
+  let lines = '';
+  let from = 0;
   let size = overhead;
-  const flush = () => {
-    if (line.length > 0) connection.numeric(RPL.NAMREPLY, '=', channel, line.join(' '));
-    line = [];
-    size = overhead;
-  };
-  for (const nick of nicks) {
-    const bytes = Buffer.byteLength(nick) + 1;
-    if (size + bytes > MAX_LINE_BYTES) flush();
-    line.push(nick);
+  for (let i = 0; i < nicks.length; i++) {
+    const bytes = Buffer.byteLength(nicks[i]!) + 1;
+    if (size + bytes > MAX_LINE_BYTES && i > from) {
+      lines += replies.numeric(RPL.NAMREPLY, own, '=', channel, nicks.slice(from, i).join(' '));
+      from = i;
+      size = overhead;
+    }
     size += bytes;
   }
-  flush();
-  connection.numeric(RPL.ENDOFNAMES, channel, 'End of /NAMES list');
+  if (from < nicks.length) {
+    lines += replies.numeric(RPL.NAMREPLY, own, '=', channel, nicks.slice(from).join(' '));
+  }
+  connection.send(lines + replies.numeric(RPL.ENDOFNAMES, own, channel, 'End of /NAMES list'));
 }
 
 /** `WHO #channel` or `WHO nick`: one 352 per user, then 315. */
@@ -167,9 +171,11 @@ export async function who(connection: IrcConnection, params: readonly string[]):
         `*** WHO lists the first ${MAX_WHO_REPLIES} of ${listed.nicks.length}; NAMES lists all`,
       ),
     );
-    listed.nicks.length = MAX_WHO_REPLIES;
   }
-  for (const nick of listed.nicks) {
+  // The listing may be shared (the main chat's nicks of this turn): read, never cut.
+  const count = Math.min(listed.nicks.length, MAX_WHO_REPLIES);
+  for (let i = 0; i < count; i++) {
+    const nick = listed.nicks[i]!;
     connection.numeric(RPL.WHOREPLY, listed.channel, 'chat', serverName, serverName, nick, 'H', `0 ${nick}`);
   }
   connection.numeric(RPL.ENDOFWHO, mask, 'End of /WHO list');

@@ -27,7 +27,7 @@ export function message(
   connection: IrcConnection,
   command: 'PRIVMSG' | 'NOTICE',
   params: readonly string[],
-): null {
+): Promise<void> | null {
   const quiet = command === 'NOTICE';
   const fail = (code: string, ...details: string[]): null => {
     if (!quiet) connection.numeric(code, ...details);
@@ -60,9 +60,10 @@ export function message(
     else recipients.push(name);
   }
   for (const nick of unknown) fail(ERR.NOSUCHNICK, nick, 'No such nick/channel');
-  // The core delivers before its first await, so the message leaves now, in order.
-  if (recipients.length > 0) connection.trackSend(sendDirect(connection, recipients, text, quiet));
-  return null;
+  // The core delivers before its first await, so the message leaves now, in order; the answer
+  // (401s) may come later. Too many outstanding hold the input until one is in.
+  if (recipients.length === 0) return null;
+  return connection.trackSend(sendDirect(connection, recipients, text, quiet)) ?? null;
 }
 
 async function sendDirect(

@@ -1,3 +1,5 @@
+import type { FrameReader } from '@switchboard/core';
+
 /**
  * The IRC wire format, pure: lines of at most 512 bytes ended by CR LF (RFC 1459 §2.3), and the
  * `[@tags] [:prefix] COMMAND params... [:trailing]` message inside each. No routing, no state.
@@ -24,10 +26,10 @@ export type DecodedLine = Buffer | typeof LINE_TOO_LONG;
  * byte arrives, and the rest of it, up to its line ending, is discarded unbuffered: it is never
  * cut into two commands.
  */
-export class IrcLineDecoder {
+export class IrcLineDecoder implements FrameReader<DecodedLine> {
   readonly #maxContentBytes: number;
-  /** Pieces of the line not yet ended, copied out of their chunks only when it ends. */
-  #pending: Buffer[] = [];
+  /** Pieces of the line not yet ended, copied out of their chunks only when it ends (made on first use). */
+  #pending: Buffer[] | null = null;
   #pendingBytes = 0;
   /** Inside a line already reported too long: skip to its end. */
   #skipping = false;
@@ -40,6 +42,11 @@ export class IrcLineDecoder {
   /** Where the chunk given to the last {@link next} continues; its length once it is used up. */
   get offset(): number {
     return this.#offset;
+  }
+
+  /** Never: a line over the limit is a {@link LINE_TOO_LONG} frame, which IRC answers (417). */
+  get failed(): boolean {
+    return false;
   }
 
   /** Bytes held of a line not yet ended (at most the limit). */
@@ -65,6 +72,7 @@ export class IrcLineDecoder {
       if (end === -1) {
         const rest = chunk.length - at;
         if (this.#pendingBytes + rest > this.#maxContentBytes) return this.#tooLong(chunk.length);
+        if (this.#pending === null) this.#pending = [];
         this.#pending.push(chunk.subarray(at));
         this.#pendingBytes += rest;
         break;
@@ -98,9 +106,10 @@ export class IrcLineDecoder {
   }
 
   #finishLine(tail: Buffer): Buffer {
-    if (this.#pendingBytes === 0) return tail;
-    this.#pending.push(tail);
-    const line = Buffer.concat(this.#pending, this.#pendingBytes + tail.length);
+    const pending = this.#pending;
+    if (this.#pendingBytes === 0 || pending === null) return tail;
+    pending.push(tail);
+    const line = Buffer.concat(pending, this.#pendingBytes + tail.length);
     this.#discardPending();
     return line;
   }
@@ -113,7 +122,7 @@ export class IrcLineDecoder {
   }
 
   #discardPending(): void {
-    this.#pending = [];
+    this.#pending = null;
     this.#pendingBytes = 0;
   }
 }

@@ -37,7 +37,7 @@ export function runCommand(connection: IrcConnection, msg: IrcMessage): Promise<
       // Any line counts as a sign of life; the connection has already noted it.
       return null;
     case 'QUIT':
-      connection.close(params[0] ? `Quit: ${params[0]}` : 'Quit');
+      connection.closeLink(params[0] ? `Quit: ${params[0]}` : 'Quit');
       return null;
   }
   const registration = connection.registration;
@@ -125,9 +125,7 @@ async function ison(connection: IrcConnection, params: readonly string[]): Promi
     connection.numeric(ERR.NEEDMOREPARAMS, 'ISON', 'Not enough parameters');
     return;
   }
-  const active = new Set(
-    (await connection.directory.activeNames()).map((name) => connection.directory.nickOf(name)),
-  );
+  const active = new Set(await connection.directory.activeNicks());
   const asked = params.flatMap((param) => param.split(' ')).filter((nick) => active.has(nick));
   if (!connection.isClosing) connection.numeric(RPL.ISON, asked.join(' '));
 }

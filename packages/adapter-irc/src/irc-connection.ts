@@ -1,162 +1,125 @@
 import type { Socket } from 'node:net';
-import type {
-  CancelTimer,
-  ChatMessage,
-  CoarseTimer,
-  Session,
-  SessionSink,
-  TokenBucket,
+import {
+  type ChatMessage,
+  Connection,
+  type ConnectionRuntime,
+  type Session,
+  SocketTransport,
 } from '@switchboard/core';
-import { IrcLineDecoder, LINE_TOO_LONG, parseIrcMessage } from './irc-codec.ts';
+import { leaveChannel } from './irc-channels.ts';
+import { type DecodedLine, IrcLineDecoder, LINE_TOO_LONG, parseIrcMessage } from './irc-codec.ts';
 import { runCommand } from './irc-commands.ts';
 import type { IrcDirectory } from './irc-directory.ts';
 import { Registration } from './irc-registration.ts';
-import { addressed } from './irc-render.ts';
-import { ERR, ircRefusals } from './irc-replies.ts';
+import { deliveryBytes } from './irc-render.ts';
+import { ERR } from './irc-replies.ts';
 
-/**
- * The shortest wait once over the rate: tokens then come back in batches, so a client flooding at
- * its limit costs one timer per batch instead of one per line.
- */
-const MIN_THROTTLE_MS = 25;
-/** How long a closing connection may take to read its last lines before it is destroyed. */
-const CLOSE_GRACE_MS = 1_000;
-/** Lines run in one turn of the event loop before the connection yields to the others. */
-const LINES_PER_TURN = 64;
-/** Unread replies after which reading pauses until the client catches up (not a slow-reader drop). */
-const REPLY_BACKLOG_BYTES = 64 * 1024;
+/** Farewell: the last bytes written before the stream ends (the refusal's `ERROR` line). */
+export type IrcRuntime = ConnectionRuntime<Buffer | string>;
+
 /** Direct messages whose "no such nick" answer may be outstanding before reading pauses. */
 const MAX_SENDS_IN_FLIGHT = 32;
 /** Deliveries kept for a client whose name is active before its welcome ends (SASL, the names). */
 const MAX_HELD_DELIVERIES = 64;
 
+// Timer tags.
+const REGISTRATION = 'registration';
+const IDLE = 'idle';
+const PONG = 'pong';
+
+// Bits of #flags.
+/** The welcome (up to the #main names) is out: deliveries go out instead of being held. */
+const WELCOMED = 1;
+/** A keepalive PING is out and unanswered. */
+const AWAITING_PONG = 2;
+
+/** Everything written in one turn (a welcome, a burst of deliveries) leaves in one syscall. */
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
 /**
- * One IRC client: bytes → lines → commands → core calls, and core events → lines. Lines are
- * decoded one at a time, only when the one before is done: while a command waits on the core,
- * the rate limit, a backlog of unread replies or its share of the event loop, reading pauses and
- * the rest of the latest read is kept as it came, undecoded. So a connection holds at most one
- * read, one command and one unfinished line (510 bytes), whatever it sends. What a closed
- * connection had sent is discarded, never run.
+ * One IRC client: lines → commands → core calls, and core events → lines. The runtime decodes the
+ * lines one at a time, in order, within the rate; while a command waits on the core, too many
+ * direct messages await their answer, or the client leaves 64 KiB of replies unread, reading stops
+ * and the rest of the input stays undecoded. What a closed connection had sent is never run.
  */
-export class IrcConnection implements SessionSink {
+export class IrcConnection extends Connection<DecodedLine, Buffer | string> {
   readonly directory: IrcDirectory;
-  readonly session: Session;
-  readonly #socket: Socket;
-  readonly #decoder = new IrcLineDecoder();
-  readonly #bucket: TokenBucket;
-  readonly closed: Promise<void>;
   /** The nick the client is known by: `*` until it has one. */
   nick = '*';
   /** The channel whose broadcasts it sees: `#main`, a room's channel, or null after PART. */
   channel: string | null = null;
   /** What the client said before 001; null once it is registered. */
   registration: Registration | null = new Registration();
-  /** The welcome (up to the #main names) is out; deliveries before it are held. */
-  welcomed = false;
-  #held: ChatMessage[] = [];
-  #rest: Buffer | null = null;
-  #restAt = 0;
-  #unpaid = 0;
-  #running = false;
+  #flags = 0;
   #sendsInFlight = 0;
-  #throttled: CancelTimer | null = null;
-  #yielding = false;
-  #awaitingDrain = false;
-  #inputEnded = false;
-  #closing = false;
-  #registrationDeadline: CoarseTimer | null;
-  #idle: CoarseTimer | null = null;
-  #awaitingPong = false;
-  #grace: CancelTimer | null = null;
-  #corked = false;
-  #linesThisTurn = 0;
-  readonly #uncork = () => {
-    this.#corked = false;
-    this.#socket.uncork();
-  };
+  /** Deliveries before the welcome ends (made on the first). */
+  #held: ChatMessage[] | null = null;
+  /** Resumes input once a direct message's answer is in (while MAX_SENDS_IN_FLIGHT are out). */
+  #sendSlot: (() => void) | null = null;
 
-  /** Admits a socket, or tells it ERROR and closes it when a connection limit is reached. */
-  static accept(directory: IrcDirectory, socket: Socket, clientAddress: string): IrcConnection | null {
-    let connection: IrcConnection | null = null;
-    const session = directory.hub.admit('irc', clientAddress, {
-      deliver: (message) => connection?.deliver(message),
-      replaced: () => connection?.replaced(),
-      invalidated: () => connection?.invalidated(),
-      disconnected: () => connection?.disconnected(),
-    });
-    if (session === 'TOO_MANY_CONNECTIONS') {
-      // Told in IRC's way, so a client says why instead of reconnecting blindly at once.
-      socket.on('error', () => {});
-      socket.end(directory.replies.error(ircRefusals[session]));
-      socket.resume();
-      directory.hub.clock.setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
-      return null;
-    }
-    connection = new IrcConnection(directory, socket, session);
-    return connection;
+  /** `address`: the client's, from the edge (a trusted proxy's PROXY header, else the peer). */
+  constructor(runtime: IrcRuntime, directory: IrcDirectory, socket: Socket, address: string) {
+    super(runtime, new SocketTransport(socket), address, new IrcLineDecoder());
+    this.directory = directory;
+    if (!this.admitted) return;
+    this.setDeadline(directory.options.registrationTimeoutMs, REGISTRATION);
   }
 
-  private constructor(directory: IrcDirectory, socket: Socket, session: Session) {
-    this.directory = directory;
-    this.session = session;
-    this.#socket = socket;
-    this.#bucket = directory.hub.rateLimiter();
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.setNoDelay(true);
-    this.#registrationDeadline = directory.hub.timers.schedule(directory.options.registrationTimeoutMs, () =>
-      this.close('Registration timed out'),
-    );
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('end', () => {
-      this.#inputEnded = true;
-      this.#pump();
-    });
-    socket.on('drain', () => {
-      if (!this.#awaitingDrain) return;
-      this.#awaitingDrain = false;
-      this.#pump();
-    });
-    socket.on('error', (error) => directory.logger.debug({ err: error }, 'irc socket error'));
-    socket.on('close', () => this.#dispose());
+  /** The connection's session (the commands use it). */
+  override get session(): Session {
+    return super.session;
+  }
+
+  get isClosing(): boolean {
+    return this.finished;
   }
 
   // ---- SessionSink ---------------------------------------------------------------------------
 
   deliver(message: ChatMessage): void {
-    if (this.#closing) return;
-    if (!this.welcomed) {
+    if (this.finished) return;
+    if ((this.#flags & WELCOMED) === 0) {
+      if (this.#held === null) this.#held = [];
       if (this.#held.length < MAX_HELD_DELIVERIES) this.#held.push(message);
       return;
     }
     if (message.direct) {
-      this.#write(addressed(message.encoded(this.directory.direct), this.nick));
+      this.send(deliveryBytes(message.encoded(this.directory.direct), this.nick));
     } else if (this.channel !== null) {
-      this.#write(addressed(message.encoded(this.directory.broadcast), this.channel));
+      this.send(deliveryBytes(message.encoded(this.directory.broadcast), this.channel));
     }
   }
 
-  replaced(): void {
-    this.close('Nickname taken over by a newer connection');
+  override replaced(): void {
+    this.closeLink('Nickname taken over by a newer connection');
   }
 
   invalidated(): void {
-    this.close('Your login was invalidated; log in again');
+    this.closeLink('Your login was invalidated; log in again');
   }
 
   /** An administrator disconnected this nick (the server API): told as IRC's ERROR, then closed. */
-  disconnected(): void {
-    this.close('Disconnected by an administrator');
+  override disconnected(): void {
+    this.closeLink('Disconnected by an administrator');
+  }
+
+  /** Server stop: told as IRC servers tell it, then closed. */
+  override shutdown(): void {
+    this.closeLink('Server shutting down');
   }
 
   // ---- for the commands ----------------------------------------------------------------------
 
-  get isClosing(): boolean {
-    return this.#closing;
-  }
-
-  /** Writes lines from the server; nothing once the connection is closing. */
-  send(lines: string): void {
-    if (!this.#closing) this.#write(lines);
+  /** Writes lines; nothing once the connection is closing. A turn's writes leave together. */
+  override send(lines: Buffer | string, bytes?: number): boolean {
+    const socket = (this.transport as SocketTransport).socket;
+    if (socket.writableCorked === 0 && !this.finished) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
+    return super.send(lines, bytes);
   }
 
   /** A numeric to this client, addressed to its nick. */
@@ -164,239 +127,97 @@ export class IrcConnection implements SessionSink {
     this.send(this.directory.replies.numeric(code, this.nick, ...params));
   }
 
-  /** Registration is complete: the deadline stops and the idle timer runs. */
+  /** Registration is complete: the deadline stops and the keepalive runs. */
   welcome(): void {
     this.directory.forgetListing();
-    this.#registrationDeadline?.cancel();
-    this.#registrationDeadline = null;
-    const { pingIntervalMs } = this.directory.options;
-    this.#idle = this.directory.hub.timers.schedule(pingIntervalMs, () => this.#onIdle());
+    this.clearDeadline();
+    this.setIdleTimeout(this.directory.options.pingIntervalMs, IDLE);
   }
 
   /** From now on deliveries go out: first those held during registration and the welcome. */
   releaseHeld(): void {
-    this.welcomed = true;
+    this.#flags |= WELCOMED;
     const held = this.#held;
-    this.#held = [];
-    for (const message of held) this.deliver(message);
+    this.#held = null;
+    if (held !== null) for (const message of held) this.deliver(message);
   }
 
   /**
-   * A direct message was sent; its answer (401 for missing nicks) may come later. Reading pauses
-   * while too many are outstanding, so a flood in a cluster cannot pile up promises.
+   * A direct message was sent; its answer (401 for missing nicks) may come later. While too many
+   * are outstanding the returned promise holds input, so a flood in a cluster cannot pile them up.
    */
-  trackSend(sent: Promise<unknown>): void {
+  trackSend(sent: Promise<unknown>): Promise<void> | undefined {
     this.#sendsInFlight += 1;
-    const settle = () => {
-      this.#sendsInFlight -= 1;
-      if (this.#sendsInFlight === MAX_SENDS_IN_FLIGHT - 1) this.#pump();
-    };
-    sent.then(settle, (error: unknown) => {
-      this.directory.logger.error({ err: error }, 'irc send failed');
-      settle();
+    sent.then(
+      () => this.#sendSettled(),
+      (error: unknown) => {
+        this.directory.logger.error({ err: error }, 'irc send failed');
+        this.#sendSettled();
+      },
+    );
+    if (this.#sendsInFlight < MAX_SENDS_IN_FLIGHT) return undefined;
+    return new Promise((resolve) => {
+      this.#sendSlot = resolve;
     });
   }
 
   /** `ERROR :Closing Link: NICK (reason)`, then the stream ends after the last queued lines. */
-  close(reason: string): void {
-    if (this.#closing) return;
+  closeLink(reason: string): void {
+    if (this.finished) return;
     this.send(this.directory.replies.error(`Closing Link: ${this.nick} (${reason})`));
-    this.#finish();
+    this.close();
   }
 
-  /** Server stop: told as IRC servers tell it, then closed. */
-  shutdown(): Promise<void> {
-    this.close('Server shutting down');
-    return this.closed;
-  }
+  // ---- the runtime's hooks -------------------------------------------------------------------
 
-  // ---- input ---------------------------------------------------------------------------------
-
-  #onData(chunk: Buffer): void {
-    this.session.stats.bytesIn += chunk.length;
-    if (this.#closing) return;
-    // A read is a new turn of the event loop.
-    this.#linesThisTurn = 0;
-    this.#rest = this.#rest === null ? chunk : Buffer.concat([this.#rest.subarray(this.#restAt), chunk]);
-    this.#restAt = 0;
-    this.#pump();
-  }
-
-  #pump(): void {
-    while (!this.#closing && !this.#mustWait() && this.#rest !== null) {
-      // Counted across the pumps of one turn (a settled send pumps again from a microtask).
-      if (this.#linesThisTurn >= LINES_PER_TURN) {
-        this.#yielding = true;
-        setImmediate(() => {
-          this.#yielding = false;
-          this.#linesThisTurn = 0;
-          this.#pump();
-        });
-        break;
-      }
-      const rest = this.#rest;
-      const line = this.#decoder.next(rest, this.#restAt);
-      const at = this.#decoder.offset;
-      this.#unpaid += at - this.#restAt;
-      if (at < rest.length) this.#restAt = at;
-      else {
-        this.#rest = null;
-        this.#restAt = 0;
-      }
-      if (line === null) {
-        this.#chargeUnfinished();
-        continue;
-      }
-      this.#linesThisTurn += 1;
-      const pending = line === LINE_TOO_LONG ? this.#tooLong() : this.#onLine(line);
-      this.#pay();
-      if (pending) this.#await(pending);
+  protected override onFrame(line: DecodedLine): Promise<unknown> | undefined {
+    if (line === LINE_TOO_LONG) {
+      this.runtime.stats.oversized += 1;
+      this.numeric(ERR.INPUTTOOLONG, 'Input line was too long (at most 512 bytes with CR LF)');
+      return undefined;
     }
-    if (this.#closing) return;
-    if (this.#mustWait()) this.#socket.pause();
-    else if (this.#inputEnded && this.#rest === null) this.close('Connection closed by client');
-    else this.#socket.resume();
-  }
-
-  #mustWait(): boolean {
-    if (this.#running || this.#throttled || this.#yielding || this.#awaitingDrain) return true;
-    if (this.#sendsInFlight >= MAX_SENDS_IN_FLIGHT) return true;
-    if (this.#socket.writableLength > REPLY_BACKLOG_BYTES) {
-      this.#awaitingDrain = true;
-      return true;
+    // Any line is a sign of life, the PONG included.
+    if ((this.#flags & AWAITING_PONG) !== 0) {
+      this.#flags &= ~AWAITING_PONG;
+      this.clearDeadline();
     }
-    return false;
-  }
-
-  #await(pending: Promise<void>): void {
-    this.#running = true;
-    pending.then(
-      () => {
-        this.#running = false;
-        this.#pump();
-      },
-      (error: unknown) => {
-        this.#running = false;
-        this.directory.logger.error({ err: error }, 'irc command failed');
-        this.close('Internal error');
-      },
-    );
-  }
-
-  #tooLong(): null {
-    this.session.stats.oversized += 1;
-    this.numeric(ERR.INPUTTOOLONG, 'Input line was too long (at most 512 bytes with CR LF)');
-    return null;
-  }
-
-  #onLine(line: Buffer): Promise<void> | null {
-    this.#noteActivity();
     // Bytes that are not UTF-8 become U+FFFD here, so every other protocol shows them so.
     const message = parseIrcMessage(line.toString('utf8'));
-    if (message === null) return null;
-    return runCommand(this, message);
+    if (message === null) return undefined;
+    return runCommand(this, message) ?? undefined;
   }
 
-  #noteActivity(): void {
-    if (this.#idle === null) return;
-    this.#awaitingPong = false;
-    this.#idle.reset(this.directory.options.pingIntervalMs);
-  }
-
-  #onIdle(): void {
-    if (this.#awaitingPong) {
-      this.close(`Ping timeout: ${Math.round(this.directory.options.pingTimeoutMs / 1000)} seconds`);
-      return;
-    }
-    this.#awaitingPong = true;
-    this.send(this.directory.replies.command('PING', this.directory.options.serverName));
-    this.#idle?.reset(this.directory.options.pingTimeoutMs);
-  }
-
-  /** Bytes of a line still arriving count too, so slow giant input is held to the byte rate. */
-  #chargeUnfinished(): void {
-    if (this.#unpaid === 0) return;
-    this.#bucket.charge(this.#unpaid);
-    this.#unpaid = 0;
-    if (this.#bucket.exhausted) this.#throttle(false);
-  }
-
-  /** Takes the token and bytes of the line just run; over the rate, reading stops. */
-  #pay(): void {
-    const paid = this.#bucket.take(this.#unpaid);
-    this.#unpaid = 0;
-    // The line over the rate has run anyway (it was read); it is paid for after the wait.
-    if (!paid && !this.#closing) this.#throttle(true);
-  }
-
-  #throttle(owesLine: boolean): void {
-    if (this.#throttled) return;
-    this.session.stats.rateLimited += 1;
-    this.#wait(owesLine);
-  }
-
-  #wait(owesLine: boolean): void {
-    this.#throttled = this.directory.hub.clock.setTimeout(
-      () => {
-        this.#throttled = null;
-        const ready = owesLine ? this.#bucket.take() : !this.#bucket.exhausted;
-        if (ready) this.#pump();
-        else this.#wait(owesLine);
-      },
-      Math.max(MIN_THROTTLE_MS, this.#bucket.msUntilNext()),
-    );
-  }
-
-  // ---- output and closing --------------------------------------------------------------------
-
-  #write(bytes: string): void {
-    const socket = this.#socket;
-    if (!socket.writable) return;
-    // Everything written in one turn (a welcome, a burst of deliveries) leaves in one syscall.
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      process.nextTick(this.#uncork);
-    }
-    socket.write(bytes);
-    this.session.stats.bytesOut += Buffer.byteLength(bytes);
-    if (socket.writableLength > this.directory.hub.limits.maxQueuedBytes) {
-      // A client that stopped reading: drop it rather than let its queue grow without bound.
-      this.session.stats.slowReaderDrops += 1;
-      this.#dispose();
-      socket.destroy();
+  protected override onTimeout(tag: string): void {
+    if (tag === REGISTRATION) this.closeLink('Registration timed out');
+    else if (tag === PONG) this.closeLink(this.directory.pingTimeout);
+    else if ((this.#flags & AWAITING_PONG) === 0) {
+      // Silent for a ping interval: ask, and close if nothing comes back within the timeout.
+      this.#flags |= AWAITING_PONG;
+      this.send(this.directory.ping);
+      this.setDeadline(this.directory.options.pingTimeoutMs, PONG);
     }
   }
 
-  /** Ends our side after the queued lines; the client has a short grace to read them. */
-  #finish(): void {
-    if (this.#closing) return;
-    this.#dispose();
-    const socket = this.#socket;
-    if (socket.destroyed) return;
-    socket.end();
-    // Keep draining what the client sends, so the close is a FIN and not a reset.
-    socket.resume();
-    this.#grace = this.directory.hub.clock.setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  /** The client half-closed and everything it sent is answered. */
+  protected override onInputDrained(): void {
+    this.closeLink('Connection closed by client');
   }
 
-  /** Releases the session, timers and queued input; nothing of this connection runs afterwards. */
-  #dispose(): void {
-    if (this.#closing) {
-      if (this.#socket.destroyed) {
-        this.#grace?.();
-        this.#grace = null;
-      }
-      return;
+  protected override onFailure(error: unknown): void {
+    this.directory.logger.error({ err: error }, 'irc command failed');
+    this.closeLink('Internal error');
+  }
+
+  protected override onClosed(): void {
+    if (this.admitted) leaveChannel(this);
+  }
+
+  #sendSettled(): void {
+    this.#sendsInFlight -= 1;
+    const slot = this.#sendSlot;
+    if (slot !== null && this.#sendsInFlight < MAX_SENDS_IN_FLIGHT) {
+      this.#sendSlot = null;
+      slot();
     }
-    this.#closing = true;
-    this.#registrationDeadline?.cancel();
-    this.#idle?.cancel();
-    this.#throttled?.();
-    this.#throttled = null;
-    this.#rest = null;
-    this.#held = [];
-    if (this.session.room !== null) this.directory.leaveRoom(this.session.room, this);
-    this.session.close();
   }
 }

@@ -1,5 +1,5 @@
 import { type ChatMessage, type Hub, type Logger, Name } from '@switchboard/core';
-import { isShortenedNick, nameOfNick, nickOf } from './irc-names.ts';
+import { isPlainNickKey, isShortenedNick, nameOfNick, nickOf } from './irc-names.ts';
 import type { IrcOptions } from './irc-options.ts';
 import { deliveryEncoders, type RenderedMessage } from './irc-render.ts';
 import { ServerReplies } from './irc-replies.ts';
@@ -9,10 +9,14 @@ const MAX_REMEMBERED_NICKS = 10_000;
 
 const PLAIN_NICK = /^[A-Za-z[\]`^{}|_][A-Za-z0-9\-[\]`^{}|_]{0,63}$/;
 
-/** A member of a private room, as NAMES and WHO of that room list it. */
+/** A member of a private room, as NAMES and WHO of that room list it (until it is finished). */
 export interface RoomMember {
   readonly nick: string;
+  readonly finished: boolean;
 }
+
+/** What the IRC adapter asks of the hub beyond its connections' sessions: listings and accounts. */
+export type IrcHub = Pick<Hub, 'activeNames' | 'isRegistered'>;
 
 /**
  * What the IRC connections of one server share: its settings, its renderers, the long names
@@ -20,23 +24,30 @@ export interface RoomMember {
  * publish room membership, so NAMES of a room lists the IRC users of this server in it).
  */
 export class IrcDirectory {
-  readonly hub: Hub;
+  readonly #hub: IrcHub;
   readonly logger: Logger;
   readonly options: IrcOptions;
   readonly replies: ServerReplies;
   readonly startedAt = new Date();
+  /** `PING :server`, the keepalive every silent connection is sent. */
+  readonly ping: string;
+  /** Why a connection that did not answer it is closed. */
+  readonly pingTimeout: string;
   readonly direct: (message: ChatMessage) => RenderedMessage;
   readonly broadcast: (message: ChatMessage) => RenderedMessage;
   readonly #shortened = new Map<string, Name>();
   readonly #rooms = new Map<string, Set<RoomMember>>();
   #listing: Promise<Name[]> | null = null;
   #activeKeys: Promise<Set<string>> | null = null;
+  #activeNicks: Promise<string[]> | null = null;
 
-  constructor(hub: Hub, logger: Logger, options: IrcOptions) {
-    this.hub = hub;
+  constructor(hub: IrcHub, logger: Logger, options: IrcOptions) {
+    this.#hub = hub;
     this.logger = logger;
     this.options = options;
     this.replies = new ServerReplies(options.serverName);
+    this.ping = this.replies.command('PING', options.serverName);
+    this.pingTimeout = `Ping timeout: ${Math.round(options.pingTimeoutMs / 1000)} seconds`;
     const encoders = deliveryEncoders(options.serverName);
     // Long-lived wrappers (their identity is the render cache key) that also remember senders.
     this.direct = (message) => {
@@ -51,6 +62,8 @@ export class IrcDirectory {
 
   /** A name's nick; a shortened one is remembered so it can be resolved back. */
   nickOf(name: Name): string {
+    // The common name is its own nick: its key, without making its bytes or a string (listings).
+    if (isPlainNickKey(name.key)) return name.key;
     const nick = nickOf(name.bytes);
     if (isShortenedNick(nick)) {
       this.#shortened.delete(nick);
@@ -90,19 +103,28 @@ export class IrcDirectory {
    */
   activeNames(): Promise<Name[]> {
     if (this.#listing === null) {
-      this.#listing = this.hub.activeNames();
-      setImmediate(() => {
-        this.#listing = null;
-        this.#activeKeys = null;
-      });
+      this.#listing = this.#hub.activeNames();
+      setImmediate(() => this.forgetListing());
     }
     return this.#listing;
+  }
+
+  /** The nicks of {@link activeNames}, made once per listing (NAMES, ISON of the main chat). */
+  activeNicks(): Promise<string[]> {
+    this.#activeNicks ??= this.activeNames().then((names) => names.map((name) => this.nickOf(name)));
+    return this.#activeNicks;
   }
 
   /** An IRC user of this server took a name: the next listing must show it (to itself first). */
   forgetListing(): void {
     this.#listing = null;
     this.#activeKeys = null;
+    this.#activeNicks = null;
+  }
+
+  /** Whether a name has an account (a guest may not take it). */
+  isRegistered(name: Name): Promise<boolean> {
+    return this.#hub.isRegistered(name);
   }
 
   /** Whether a name is active, from the same listing (a set of it, made once per turn). */
@@ -127,7 +149,10 @@ export class IrcDirectory {
     if (members.size === 0) this.#rooms.delete(room);
   }
 
+  /** The members of a room who still take part (not closing), in the order they entered. */
   roomMembers(room: string): RoomMember[] {
-    return [...(this.#rooms.get(room) ?? [])];
+    const members: RoomMember[] = [];
+    for (const member of this.#rooms.get(room) ?? []) if (!member.finished) members.push(member);
+    return members;
   }
 }

@@ -53,6 +53,20 @@ function isPlainNick(name: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * {@link isPlainNick} of a name's key (its bytes one char each): such a name's nick is its key, so
+ * listing thousands of names makes no string and no buffer.
+ */
+export function isPlainNickKey(key: string): boolean {
+  if (key.length === 0 || key.length > NICKLEN) return false;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code > 0xff || !PLAIN_BYTE[code]) return false;
+    if (i === 0 && (code === 0x2d || (code >= 0x30 && code <= 0x39))) return false;
+  }
+  return true;
+}
+
 const PLAIN_BYTE: boolean[] = Array.from(
   { length: 256 },
   (_, byte) => byte < 0x80 && byte !== 0x5c && NICK_ASCII.test(String.fromCharCode(byte)),

@@ -35,7 +35,7 @@ export async function changeNick(connection: IrcConnection, params: readonly str
   try {
     const inUse = (await session.activeNames()).some((active) => active.key === name.key);
     if (connection.isClosing) return;
-    if (inUse || (await directory.hub.isRegistered(name))) {
+    if (inUse || (await directory.isRegistered(name))) {
       connection.numeric(
         ERR.NICKNAMEINUSE,
         wanted,
@@ -57,7 +57,7 @@ export async function changeNick(connection: IrcConnection, params: readonly str
     if (!isServiceUnavailable(error)) throw error;
     if (session.name === null)
       await reclaim(connection, current, wanted).catch(() =>
-        connection.close('Service temporarily unavailable'),
+        connection.closeLink('Service temporarily unavailable'),
       );
     else connection.numeric(ERR.NICKNAMEINUSE, wanted, 'Service temporarily unavailable, try again later');
   }
@@ -68,6 +68,6 @@ async function reclaim(connection: IrcConnection, previous: Name, wanted: string
   if ((await connection.session.claimGuest(previous)) === 'ok') {
     connection.numeric(ERR.NICKNAMEINUSE, wanted, 'Nickname is already in use');
   } else {
-    connection.close('Nickname taken over by a newer connection');
+    connection.closeLink('Nickname taken over by a newer connection');
   }
 }

@@ -148,7 +148,7 @@ async function identify(connection: IrcConnection, registration: Registration, n
     if (outcome === 'ok') return welcome(connection, name);
     if (outcome === UNAVAILABLE) return unavailable(connection);
     connection.numeric(ERR.PASSWDMISMATCH, `Password incorrect${outcome === null ? '' : `: ${outcome}`}`);
-    connection.close('Bad password');
+    connection.closeLink('Bad password');
     return;
   }
   let result: Awaited<ReturnType<typeof connection.session.claimGuest>>;
@@ -169,7 +169,7 @@ async function identify(connection: IrcConnection, registration: Registration, n
 
 function unavailable(connection: IrcConnection): void {
   connection.send(connection.directory.replies.command('NOTICE', connection.nick, `*** ${UNAVAILABLE}`));
-  connection.close(UNAVAILABLE);
+  connection.closeLink(UNAVAILABLE);
 }
 
 /** 001–005, the MOTD (or 422), and the main chat, where every chat user starts (SPEC §1). */

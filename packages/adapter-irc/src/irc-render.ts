@@ -51,6 +51,9 @@ export interface RenderedMessage {
   readonly head: string;
   /** ` :piece\r\n` for each piece of the text. */
   readonly tails: readonly string[];
+  /** The target last addressed and its lines ({@link deliveryBytes}), shared by every recipient of it. */
+  target: string | null;
+  lines: Buffer | null;
 }
 
 /** How an IRC user sends `/me waves` (CTCP ACTION), and how the other protocols see it. */
@@ -82,7 +85,7 @@ export function deliveryEncoders(serverName: string): {
       text.length * 3 <= budget || Buffer.byteLength(text) <= budget
         ? [text]
         : splitUtf8(Buffer.from(text, 'utf8'), budget).map((piece) => piece.toString('utf8'));
-    return { head, tails: pieces.map((piece) => `${open}${piece}${close}`) };
+    return { head, tails: pieces.map((piece) => `${open}${piece}${close}`), target: null, lines: null };
   };
   return {
     direct: (message) => render(message, NICKLEN),
@@ -97,4 +100,17 @@ export function addressed(rendered: RenderedMessage, target: string): string {
   let lines = '';
   for (const tail of tails) lines += head + target + tail;
   return lines;
+}
+
+/**
+ * {@link addressed} as bytes, made once per target: every IRC recipient of a broadcast has the
+ * same target (the channel the message was sent to), so they all write one shared buffer; a direct
+ * message is addressed to each recipient's nick, the one part that differs.
+ */
+export function deliveryBytes(rendered: RenderedMessage, target: string): Buffer {
+  if (rendered.target !== target || rendered.lines === null) {
+    rendered.lines = Buffer.from(addressed(rendered, target), 'utf8');
+    rendered.target = target;
+  }
+  return rendered.lines;
 }
