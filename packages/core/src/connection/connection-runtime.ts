@@ -167,6 +167,8 @@ export class ConnectionRuntime<Farewell = unknown> {
   }
 
   #allClosed: (() => void) | null = null;
+  /** The last shutdown's promise. */
+  #stopping: Promise<void> | null = null;
 
   /**
    * Graceful stop of every connection: each is told in its protocol's way ({@link Connection.shutdown})
@@ -176,7 +178,9 @@ export class ConnectionRuntime<Farewell = unknown> {
   shutdown(): Promise<void> {
     this.#shuttingDown = true;
     if (this.#open.size === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    // A shutdown waiting for its connections is the one a second call waits for.
+    if (this.#stopping !== null && this.#allClosed !== null) return this.#stopping;
+    this.#stopping = new Promise<void>((resolve) => {
       const stopWaiting = this.clock.setTimeout(() => {
         for (const connection of [...this.#open]) connection.drop();
       }, this.closeGraceMs);
@@ -187,5 +191,6 @@ export class ConnectionRuntime<Farewell = unknown> {
       };
       for (const connection of [...this.#open]) connection.shutdown();
     });
+    return this.#stopping;
   }
 }

@@ -196,7 +196,13 @@ export abstract class Connection<Frame, Farewell = unknown>
 
   /** Holds later input until `work` settles, as a frame returning a promise does. */
   protected hold(work: Promise<unknown>): void {
-    if ((this.#state & FINISHED) !== 0) return;
+    if ((this.#state & FINISHED) !== 0) {
+      // Nothing waits for it any more, but its failure must not go unhandled (and end the process).
+      work.then(undefined, (error: unknown) =>
+        this.runtime.logger.debug({ err: error }, 'a frame of a closed connection failed'),
+      );
+      return;
+    }
     this.#state |= BUSY;
     this.#updateFlow();
     work.then(
