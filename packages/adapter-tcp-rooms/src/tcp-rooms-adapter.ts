@@ -1,11 +1,10 @@
-import type { Socket } from 'node:net';
 import {
   type AdapterStartContext,
   type ChatMessage,
+  ConnectionRuntime,
   defineAdapter,
   edgeOf,
   type RunningAdapter,
-  type TcpListener,
 } from '@switchboard/core';
 import { ClockFormat, renderChatLine } from './tcp-rooms-codec.ts';
 import { TcpRoomsConnection } from './tcp-rooms-connection.ts';
@@ -16,10 +15,17 @@ import { refusals } from './tcp-rooms-replies.ts';
 import { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
 const PROTOCOL = 'tcp-rooms';
-/** After the shutdown line, connections that have not closed by then are destroyed. */
-const SHUTDOWN_GRACE_MS = 1_000;
-/** A refused connection gets this long to read its one line. */
-const REFUSED_GRACE_MS = 1_000;
+/**
+ * Event-loop time one connection may take in one go before it yields to the others: lines that
+ * run at once (or on a store that answers in a microtask) cannot hold the loop for a whole burst,
+ * however costly each is (a broadcast to a big room).
+ */
+const TURN_MS = 4;
+/**
+ * Answers queued for a client that does not read them, beyond which its input waits: replies
+ * cannot pile up for it (an empty line in the dialogue costs 1 byte and answers 44).
+ */
+const MAX_UNREAD_BYTES = 64 * 1024;
 
 /** Line-based TCP chat with accounts and private rooms (SPEC §3, seed 001). */
 export const tcpRoomsAdapter = defineAdapter<TcpRoomsOptions>({
@@ -30,81 +36,47 @@ export const tcpRoomsAdapter = defineAdapter<TcpRoomsOptions>({
 });
 
 async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promise<RunningAdapter> {
-  const { hub, options } = start;
-  const logger = start.logger.child({ adapter: PROTOCOL });
+  // The gateway's logger already names the adapter (a child here would say `adapter` twice).
+  const { hub, options, logger } = start;
   const clock = new ClockFormat(options.timeZone);
   // One encoder per running adapter (its zone is fixed): a message is rendered once for all.
   const encodeMessage = (message: ChatMessage): Buffer =>
     Buffer.from(
       renderChatLine(message.sender.text, clock.format(message.timestamp), message.text, message.direct),
     );
-  const roomGuesses = new RoomGuesses(hub.clock);
-  const roomsOutage = new OutageWarning(hub.clock, logger);
   const context: TcpRoomsContext = Object.freeze({
     hub,
     logger,
     options,
     encodeMessage,
-    roomGuesses,
-    roomsOutage,
+    roomGuesses: new RoomGuesses(hub.clock),
+    roomsOutage: new OutageWarning(hub.clock, logger),
   });
-  const connections = new Set<TcpRoomsConnection>();
-  const refused = new Set<Socket>();
-
-  // Half-open: a client that ends its input still gets the answers to what it sent.
-  const onConnection = (socket: Socket, clientAddress: string) => {
-    // The hub wants the sink before it admits the session; the connection needs the session.
-    let connection: TcpRoomsConnection | null = null;
-    const session = hub.admit(PROTOCOL, clientAddress, {
-      deliver: (message) => connection?.deliver(message),
-      replaced: () => connection?.replaced(),
-      disconnected: () => connection?.disconnected(),
-    });
-    if (session === 'TOO_MANY_CONNECTIONS') {
-      refuse(socket, refused);
-      return;
-    }
-    const admitted = new TcpRoomsConnection(socket, session, context);
-    connection = admitted;
-    connections.add(admitted);
-    void admitted.closed.then(() => connections.delete(admitted));
-  };
+  const runtime = new ConnectionRuntime<Buffer | string>(hub, logger, {
+    protocol: PROTOCOL,
+    refusal: `${refusals.TOO_MANY_CONNECTIONS()}\n`,
+    // Half-open: a client that ends its input still gets the answers to what it sent, at its rate.
+    drainAfterEnd: true,
+    turnMs: TURN_MS,
+    maxUnreadBytes: MAX_UNREAD_BYTES,
+  });
   const listener = await edgeOf(start).listenTcp(
     { host: start.host, port: start.port, allowHalfOpen: true },
-    onConnection,
+    (socket, clientAddress) => {
+      new TcpRoomsConnection(runtime, socket, clientAddress, context);
+    },
   );
 
   let closing: Promise<void> | null = null;
   return {
     port: listener.port,
     close() {
-      closing ??= shutdown(listener, connections, refused);
+      closing ??= (async () => {
+        const stopped = listener.close();
+        await runtime.shutdown();
+        await stopped;
+      })();
       return closing;
     },
   };
-}
-
-/** Over a connection limit: one line, then close. */
-function refuse(socket: Socket, refused: Set<Socket>): void {
-  refused.add(socket);
-  socket.on('error', () => {});
-  socket.on('close', () => refused.delete(socket));
-  socket.end(`${refusals.TOO_MANY_CONNECTIONS()}\n`);
-  setTimeout(() => socket.destroy(), REFUSED_GRACE_MS).unref();
-}
-
-async function shutdown(
-  listener: TcpListener,
-  connections: Set<TcpRoomsConnection>,
-  refused: Set<Socket>,
-): Promise<void> {
-  const stopped = listener.close();
-  const closed = [...connections].map((connection) => connection.shutdown());
-  const stragglers = setTimeout(() => {
-    for (const connection of connections) connection.destroy();
-    for (const socket of refused) socket.destroy();
-  }, SHUTDOWN_GRACE_MS);
-  await Promise.all(closed);
-  await stopped;
-  clearTimeout(stragglers);
 }

@@ -1,3 +1,5 @@
+import type { FrameReader } from '@switchboard/core';
+
 /**
  * The tcp-rooms wire format, pure: bytes in, lines out; chat messages in, whole lines out.
  * No sockets and no core routing here, so every function can be tested at every byte split.
@@ -21,7 +23,8 @@ export interface LineHandler {
  */
 export class LineSplitter {
   readonly #maxLineBytes: number;
-  readonly #pending: Buffer[] = [];
+  /** The start of an unfinished line, in pieces; null while there is none (most of the time). */
+  #pending: Buffer[] | null = null;
   #pendingLength = 0;
   #skipping = false;
 
@@ -80,7 +83,9 @@ export class LineSplitter {
       return;
     }
     // A copy, so a few pending bytes never pin a whole 64 KiB socket chunk.
-    this.#pending.push(Buffer.from(bytes.subarray(start, end)));
+    const piece = Buffer.from(bytes.subarray(start, end));
+    if (this.#pending === null) this.#pending = [piece];
+    else this.#pending.push(piece);
     this.#pendingLength = total;
   }
 
@@ -88,9 +93,10 @@ export class LineSplitter {
     let line = bytes;
     let from = start;
     let to = end;
-    if (this.#pendingLength > 0) {
-      this.#pending.push(bytes.subarray(start, end));
-      line = Buffer.concat(this.#pending, this.#pendingLength + (end - start));
+    const pending = this.#pending;
+    if (pending !== null) {
+      pending.push(bytes.subarray(start, end));
+      line = Buffer.concat(pending, this.#pendingLength + (end - start));
       this.#reset();
       from = 0;
       to = line.length;
@@ -101,8 +107,37 @@ export class LineSplitter {
   }
 
   #reset(): void {
-    this.#pending.length = 0;
+    this.#pending = null;
     this.#pendingLength = 0;
+  }
+}
+
+/** The frame a {@link LineReader} gives for a line over the limit (it is answered, never run). */
+export const LINE_TOO_LONG = Symbol('line too long');
+export type Line = string | typeof LINE_TOO_LONG;
+
+/** A {@link LineSplitter} read one line at a time, as the connection runtime reads frames. */
+export class LineReader extends LineSplitter implements FrameReader<Line>, LineHandler {
+  offset = 0;
+  /** A line too long is a frame (answered), not broken input. */
+  readonly failed = false;
+  #found: Line | null = null;
+
+  next(chunk: Buffer, at: number): Line | null {
+    this.offset = this.feed(chunk, at, this, 1);
+    const found = this.#found;
+    this.#found = null;
+    return found;
+  }
+
+  /** @internal */
+  line(text: string): void {
+    this.#found = text;
+  }
+
+  /** @internal */
+  tooLong(): void {
+    this.#found = LINE_TOO_LONG;
   }
 }
 

@@ -28,17 +28,14 @@ function words(rest: string): string[] {
   return rest.split(' ').filter((word) => word.length > 0);
 }
 
-/** A logged-in connection: lines are chat for the current room, or `/commands`. */
-export class ChatCommands implements LineMode {
-  readonly #link: TcpRoomsLink;
-
-  constructor(link: TcpRoomsLink) {
-    this.#link = link;
-  }
-
-  line(text: string): void | Promise<void> {
+/**
+ * A logged-in connection: lines are chat for the current room, or `/commands`. It keeps no state
+ * of its own (the session does), so one instance serves every connection.
+ */
+class ChatCommands implements LineMode {
+  line(link: TcpRoomsLink, text: string): Promise<void> | undefined {
     if (text.charCodeAt(0) !== SLASH) {
-      this.#chat(text);
+      this.#chat(link, text);
       return;
     }
     const space = text.indexOf(' ');
@@ -46,37 +43,40 @@ export class ChatCommands implements LineMode {
     const rest = space === -1 ? '' : text.slice(space + 1);
     switch (command) {
       case 'create':
-        return this.#roomStore(this.#create(words(rest)));
+        return this.#roomStore(link, this.#create(link, words(rest)));
       case 'join':
-        return this.#roomStore(this.#join(words(rest)));
+        return this.#roomStore(link, this.#join(link, words(rest)));
       case 'exit':
-        return this.#withoutArguments(rest, '/exit', () => {
-          this.#link.session.exitRoom();
-          this.#link.say(replies.backInMainChat);
-        });
+        if (this.#noArguments(link, rest, '/exit')) {
+          link.session.exitRoom();
+          link.say(replies.backInMainChat);
+        }
+        return;
       case 'msg':
-        return this.#message(rest);
+        return this.#message(link, rest);
       case 'who':
-        return this.#withoutArguments(rest, '/who', () => this.#who());
+        return this.#noArguments(link, rest, '/who') ? this.#who(link) : undefined;
       case 'rooms':
-        return this.#withoutArguments(rest, '/rooms', () => this.#roomStore(this.#rooms()));
+        return this.#noArguments(link, rest, '/rooms') ? this.#roomStore(link, this.#rooms(link)) : undefined;
       case 'help':
-        return this.#withoutArguments(rest, '/help', () => this.#link.say(replies.help));
+        if (this.#noArguments(link, rest, '/help')) link.say(replies.help);
+        return;
       case 'quit':
-        return this.#withoutArguments(rest, '/quit', () => this.#link.hangUp(replies.bye));
+        if (this.#noArguments(link, rest, '/quit')) link.hangUp(replies.bye);
+        return;
       default:
-        this.#link.say(replies.unknownCommand);
+        link.say(replies.unknownCommand);
     }
   }
 
-  tooLong(): void {
-    this.#link.say(replies.lineTooLong);
+  tooLong(link: TcpRoomsLink): void {
+    link.say(replies.lineTooLong);
   }
 
-  #chat(text: string): void {
+  #chat(link: TcpRoomsLink, text: string): void {
     // An empty line is a stray Enter, not a message.
     if (text.length === 0) return;
-    const { session, context } = this.#link;
+    const { session, context } = link;
     session.broadcast(text);
     if (context.options.logChat) {
       context.logger.info({ sender: session.name?.text, room: session.room, text }, 'chat message');
@@ -84,92 +84,91 @@ export class ChatCommands implements LineMode {
   }
 
   /** The room store failing (Redis or the disk gone) is an outage: the user is told, and stays. */
-  async #roomStore(command: Promise<void>): Promise<void> {
+  async #roomStore(link: TcpRoomsLink, command: Promise<void>): Promise<void> {
     try {
       await command;
     } catch (error) {
-      this.#link.context.roomsOutage.warn(error);
-      this.#link.say(refusals.SERVICE_UNAVAILABLE());
+      link.context.roomsOutage.warn(error);
+      link.say(refusals.SERVICE_UNAVAILABLE());
     }
   }
 
-  #withoutArguments(
-    rest: string,
-    synopsis: string,
-    action: () => void | Promise<void>,
-  ): void | Promise<void> {
-    if (words(rest).length > 0) {
-      this.#link.say(usage(synopsis));
-      return;
-    }
-    return action();
+  /** True when the command came without arguments; otherwise its usage is the answer. */
+  #noArguments(link: TcpRoomsLink, rest: string, synopsis: string): boolean {
+    if (words(rest).length === 0) return true;
+    link.say(usage(synopsis));
+    return false;
   }
 
-  async #create(args: string[]): Promise<void> {
+  async #create(link: TcpRoomsLink, args: string[]): Promise<void> {
     const room = args[0];
     if (args.length !== 1 || room === undefined) {
-      this.#link.say(usage('/create ROOM'));
+      link.say(usage('/create ROOM'));
       return;
     }
     if (!isRoomName(room)) {
-      this.#link.say(replies.badRoomName);
+      link.say(replies.badRoomName);
       return;
     }
-    const result = await this.#link.session.createRoom(room);
+    const result = await link.session.createRoom(room);
     const line = typeof result === 'string' ? refusals[result](room) : roomCreated(room, result.password);
-    if (line !== null) this.#link.say(line);
+    if (line !== null) link.say(line);
   }
 
-  async #join(args: string[]): Promise<void> {
+  async #join(link: TcpRoomsLink, args: string[]): Promise<void> {
     const [room, password] = args;
     if (args.length !== 2 || room === undefined || password === undefined) {
-      this.#link.say(usage('/join ROOM PASSWORD'));
+      link.say(usage('/join ROOM PASSWORD'));
       return;
     }
-    const { session, context } = this.#link;
+    const { session, context } = link;
     const user = session.name;
     if (user === null) return;
     // Refused unchecked while locked: no scrypt is spent on a guesser.
     if (context.roomGuesses.isLocked(user, session.address)) {
-      this.#link.say(replies.tooManyRoomGuesses);
+      link.say(replies.tooManyRoomGuesses);
       return;
     }
     const result = await session.joinRoom(room, password);
     if (result === 'ok') {
       context.roomGuesses.succeeded(user);
-      this.#link.say(joined(room));
+      link.say(joined(room));
     } else {
       if (result === 'WRONG_ROOM_PASSWORD') context.roomGuesses.failed(user, session.address);
-      this.#link.say(refusals[result](room));
+      link.say(refusals[result](room));
     }
   }
 
-  async #message(rest: string): Promise<void> {
+  #message(link: TcpRoomsLink, rest: string): Promise<void> | undefined {
     const line = rest.trimStart();
     const space = line.indexOf(' ');
     const nick = space === -1 ? line : line.slice(0, space);
     const text = space === -1 ? '' : line.slice(space + 1);
     if (nick.length === 0 || text.length === 0) {
-      this.#link.say(usage('/msg NICK TEXT'));
+      link.say(usage('/msg NICK TEXT'));
       return;
     }
     if (checkTextName(nick) !== null) {
-      this.#link.say(noSuchUser(nick));
+      link.say(noSuchUser(nick));
       return;
     }
-    const { session, context } = this.#link;
-    const missing = await session.sendDirect([Name.fromText(nick)], text);
-    if (missing.length > 0) this.#link.say(noSuchUser(nick));
-    else if (context.options.logChat) {
-      context.logger.info({ sender: session.name?.text, to: nick, text }, 'private message');
-    }
+    const { session, context } = link;
+    return session.sendDirect([Name.fromText(nick)], text).then((missing) => {
+      if (missing.length > 0) link.say(noSuchUser(nick));
+      else if (context.options.logChat) {
+        context.logger.info({ sender: session.name?.text, to: nick, text }, 'private message');
+      }
+    });
   }
 
-  async #who(): Promise<void> {
-    this.#link.say(online(await this.#link.session.activeNames()));
+  async #who(link: TcpRoomsLink): Promise<void> {
+    link.say(online(await link.session.activeNames()));
   }
 
-  async #rooms(): Promise<void> {
-    this.#link.say(roomList(await this.#link.context.hub.rooms.list()));
+  async #rooms(link: TcpRoomsLink): Promise<void> {
+    link.say(roomList(await link.context.hub.rooms.list()));
   }
 }
+
+/** The chat mode of every logged-in connection. */
+export const chatCommands: LineMode = new ChatCommands();

@@ -3,9 +3,12 @@ import type { TcpRoomsOptions } from './tcp-rooms-options.ts';
 import type { OutageWarning } from './tcp-rooms-outage-warning.ts';
 import type { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
+/** All tcp-rooms asks of the hub beyond a connection's session: whether a name has an account, the rooms. */
+export type TcpRoomsHub = Pick<Hub, 'isRegistered' | 'rooms'>;
+
 /** What one running adapter shares with all its connections. */
 export interface TcpRoomsContext {
-  readonly hub: Hub;
+  readonly hub: TcpRoomsHub;
   readonly logger: Logger;
   readonly options: TcpRoomsOptions;
   /** Long-lived, recipient-independent: its identity keys the cache of `ChatMessage.encoded`. */
@@ -22,7 +25,7 @@ export interface TcpRoomsLink {
   readonly session: Session;
   /** Writes one line (the `\n` is added); does nothing once the connection is closing. */
   say(line: string): void;
-  /** Writes a last line, then closes the connection; lines still queued are dropped. */
+  /** Writes a last line, then closes the connection; lines it sent that did not run yet never will. */
   hangUp(lastLine: string): void;
   /** The user is logged in: further lines are chat and commands. */
   enterChat(): void;
@@ -33,6 +36,6 @@ export interface TcpRoomsLink {
  * promise holds back the following lines until it settles, so commands run strictly in order.
  */
 export interface LineMode {
-  line(text: string): void | Promise<void>;
-  tooLong(): void;
+  line(link: TcpRoomsLink, text: string): Promise<void> | undefined;
+  tooLong(link: TcpRoomsLink): void;
 }

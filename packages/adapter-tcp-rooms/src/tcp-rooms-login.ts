@@ -15,115 +15,111 @@ const prompts: Record<Exclude<Step, 'done'>, string> = {
 /**
  * The dialogue before chat: nickname, then the password of a known name, or sign-up with a
  * password typed twice. Lines are taken literally here (a password may start with `/`).
+ * One per connection until it is logged in (then the connection drops it).
  */
 export class LoginDialogue implements LineMode {
-  readonly #link: TcpRoomsLink;
   #step: Step = 'nickname';
   #nickname = '';
   #name: Name | null = null;
   #firstPassword = '';
   #mismatches = 0;
 
-  constructor(link: TcpRoomsLink) {
-    this.#link = link;
+  start(link: TcpRoomsLink): void {
+    link.say(replies.enterNickname);
   }
 
-  start(): void {
-    this.#link.say(replies.enterNickname);
-  }
-
-  line(text: string): void | Promise<void> {
+  line(link: TcpRoomsLink, text: string): Promise<void> | undefined {
     switch (this.#step) {
       case 'nickname':
-        return this.#onNickname(text);
+        return this.#onNickname(link, text);
       case 'password':
-        return this.#onPassword(text);
+        return this.#onPassword(link, text);
       case 'new-password':
-        return this.#onNewPassword(text);
+        this.#onNewPassword(link, text);
+        return;
       case 'repeat-password':
-        return this.#onRepeatedPassword(text);
+        return this.#onRepeatedPassword(link, text);
       case 'done':
         return;
     }
   }
 
-  tooLong(): void {
+  tooLong(link: TcpRoomsLink): void {
     if (this.#step === 'done') return;
-    this.#link.say(replies.lineTooLong);
-    this.#ask(this.#step);
+    link.say(replies.lineTooLong);
+    this.#ask(link, this.#step);
   }
 
-  #ask(step: Exclude<Step, 'done'>): void {
+  #ask(link: TcpRoomsLink, step: Exclude<Step, 'done'>): void {
     this.#step = step;
-    this.#link.say(prompts[step]);
+    link.say(prompts[step]);
   }
 
-  async #onNickname(text: string): Promise<void> {
+  #onNickname(link: TcpRoomsLink, text: string): Promise<void> | undefined {
     const problem = checkTextName(text);
     if (problem) {
-      this.#link.say(refusals[problem]());
-      this.#ask('nickname');
+      link.say(refusals[problem]());
+      this.#ask(link, 'nickname');
       return;
     }
     const name = Name.fromText(text);
-    const known = await this.#link.context.hub.isRegistered(name);
-    // A nickname with a space could not be named by `/msg NICK TEXT`; known ones may still log in.
-    if (!known && text.includes(' ')) {
-      this.#link.say(replies.nicknameWithSpace);
-      this.#ask('nickname');
+    return link.context.hub.isRegistered(name).then((known) => {
+      // A nickname with a space could not be named by `/msg NICK TEXT`; known ones may still log in.
+      if (!known && text.includes(' ')) {
+        link.say(replies.nicknameWithSpace);
+        this.#ask(link, 'nickname');
+        return;
+      }
+      this.#nickname = text;
+      this.#name = name;
+      this.#ask(link, known ? 'password' : 'new-password');
+    });
+  }
+
+  async #onPassword(link: TcpRoomsLink, password: string): Promise<void> {
+    const result = await link.session.login(this.#name!, password);
+    if (result === 'ok') {
+      // Even if the connection is closing meanwhile, no later line is taken as a password.
+      this.#step = 'done';
+      link.enterChat();
+      link.say(welcomeBack(this.#nickname));
       return;
     }
-    this.#nickname = text;
-    this.#name = name;
-    this.#ask(known ? 'password' : 'new-password');
+    link.hangUp(refusals[result]());
   }
 
-  async #onPassword(password: string): Promise<void> {
-    const result = await this.#link.session.login(this.#name!, password);
-    switch (result) {
-      case 'ok':
-        // Even if the connection is closing meanwhile, no later line is taken as a password.
-        this.#step = 'done';
-        this.#link.enterChat();
-        this.#link.say(welcomeBack(this.#nickname));
-        return;
-      default:
-        this.#link.hangUp(refusals[result]());
-    }
-  }
-
-  #onNewPassword(password: string): void {
+  #onNewPassword(link: TcpRoomsLink, password: string): void {
     if (password.length === 0) {
-      this.#link.say(replies.emptyPassword);
-      this.#ask('new-password');
+      link.say(replies.emptyPassword);
+      this.#ask(link, 'new-password');
       return;
     }
     this.#firstPassword = password;
-    this.#ask('repeat-password');
+    this.#ask(link, 'repeat-password');
   }
 
-  async #onRepeatedPassword(password: string): Promise<void> {
+  async #onRepeatedPassword(link: TcpRoomsLink, password: string): Promise<void> {
     const first = this.#firstPassword;
     this.#firstPassword = '';
     if (password !== first) {
       this.#mismatches += 1;
-      if (this.#mismatches >= this.#link.context.options.maxSignupAttempts) {
-        this.#link.hangUp(replies.passwordsDiffer);
+      if (this.#mismatches >= link.context.options.maxSignupAttempts) {
+        link.hangUp(replies.passwordsDiffer);
         return;
       }
-      this.#link.say(replies.passwordsDiffer);
-      this.#ask('new-password');
+      link.say(replies.passwordsDiffer);
+      this.#ask(link, 'new-password');
       return;
     }
-    const result = await this.#link.session.register(this.#name!, password);
+    const result = await link.session.register(this.#name!, password);
     if (result === 'ok') {
       this.#step = 'done';
-      this.#link.enterChat();
-      this.#link.say(registered(this.#nickname));
+      link.enterChat();
+      link.say(registered(this.#nickname));
       return;
     }
     // Someone registered the name while this user typed: it is now a known name.
-    this.#link.say(refusals[result]());
-    this.#ask('password');
+    link.say(refusals[result]());
+    this.#ask(link, 'password');
   }
 }

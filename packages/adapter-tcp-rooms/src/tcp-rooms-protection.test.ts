@@ -115,7 +115,8 @@ describe('tcp-rooms shutdown (SPEC §3.5)', () => {
   });
 
   it('destroys a client that does not close within the grace period', async () => {
-    harness = await Harness.start();
+    // The grace runs on the hub's clock, as every connection timer does: here the system's.
+    harness = await Harness.start(realTime());
     const stubborn = connect({ port: harness.port, host: '127.0.0.1', allowHalfOpen: true });
     let received = '';
     stubborn.on('data', (chunk) => {
