@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ClockFormat, escapeLineText, isTimeZone, LineSplitter, renderChatLine } from './tcp-rooms-codec.ts';
+import {
+  ClockFormat,
+  escapeLineText,
+  isTimeZone,
+  LINE_TOO_LONG,
+  LineReader,
+  LineSplitter,
+  renderChatLine,
+} from './tcp-rooms-codec.ts';
 
 type Event = string | { tooLong: true };
 
@@ -122,6 +130,32 @@ describe('LineSplitter', () => {
 
   it('accepts Uint8Array chunks that are not Buffers', () => {
     expect(collect(100, [new Uint8Array([0x61, 0x0a])])).toEqual(['a']);
+  });
+});
+
+describe('LineReader (the splitter as the connection runtime reads it)', () => {
+  it('gives the lines of one push one frame at a time, a line too long as a frame, at every split', () => {
+    const input = Buffer.from('first\r\n\nx'.concat('y'.repeat(20), '\nlast\npart'));
+    const whole = collect(10, [input]).map((event) => (typeof event === 'string' ? event : LINE_TOO_LONG));
+    for (const split of everySplit(input)) {
+      const reader = new LineReader(10);
+      const frames: unknown[] = [];
+      for (const chunk of split) {
+        let at = 0;
+        while (at < chunk.length) {
+          const frame = reader.next(chunk, at);
+          expect(reader.failed).toBe(false);
+          expect(reader.offset).toBeGreaterThan(at);
+          // Null only once the chunk is used up (the rest of a line is kept inside the reader).
+          if (frame === null) expect(reader.offset).toBe(chunk.length);
+          else frames.push(frame);
+          at = reader.offset;
+        }
+      }
+      expect(frames).toEqual(whole);
+      expect(reader.hasPartialLine).toBe(true);
+    }
+    expect(whole).toEqual(['first', '', LINE_TOO_LONG, 'last']);
   });
 });
 

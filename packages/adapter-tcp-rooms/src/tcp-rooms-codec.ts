@@ -119,9 +119,12 @@ export type Line = string | typeof LINE_TOO_LONG;
 /** A {@link LineSplitter} read one line at a time, as the connection runtime reads frames. */
 export class LineReader extends LineSplitter implements FrameReader<Line>, LineHandler {
   offset = 0;
-  /** A line too long is a frame (answered), not broken input. */
-  readonly failed = false;
   #found: Line | null = null;
+
+  /** Never: a line too long is a frame (it is answered), not broken input. */
+  get failed(): boolean {
+    return false;
+  }
 
   next(chunk: Buffer, at: number): Line | null {
     this.offset = this.feed(chunk, at, this, 1);
