@@ -1,4 +1,3 @@
-import { MAX_LINE_BYTES } from './irc-codec.ts';
 import type { IrcConnection } from './irc-connection.ts';
 import { MAIN_CHANNEL, roomOfChannel } from './irc-names.ts';
 import { userPrefix } from './irc-render.ts';
@@ -122,31 +121,22 @@ async function members(connection: IrcConnection, channel: string): Promise<stri
   return connection.directory.roomMembers(room).map((member) => member.nick);
 }
 
+const asItIs = (nick: string) => nick;
+
 /** `NAMES [#channel]`: 353 lines of at most 512 bytes, then 366. */
 export async function names(connection: IrcConnection, params: readonly string[]): Promise<void> {
   const channel = params[0]?.split(',')[0] ?? connection.channel ?? '*';
+  const { directory } = connection;
+  if (roomOfChannel(channel) === null) {
+    // The main chat: every active name, listed from the names themselves (no array of nicks).
+    const listed = await directory.activeNames();
+    if (connection.isClosing) return;
+    connection.send(directory.replies.names(connection.nick, channel, listed, directory.toNick));
+    return;
+  }
   const nicks = (await members(connection, channel)) ?? [];
   if (connection.isClosing) return;
-  const { replies, options } = connection.directory;
-  const own = connection.nick;
-  const overhead = Buffer.byteLength(`:${options.serverName} ${RPL.NAMREPLY} ${own} = ${channel} :\r\n`);
-  // Every line of the answer in one write: a big main chat is one string, not a chunk per line.
-  let lines = '';
-  let from = 0;
-  let size = overhead;
-  for (let i = 0; i < nicks.length; i++) {
-    const bytes = Buffer.byteLength(nicks[i]!) + 1;
-    if (size + bytes > MAX_LINE_BYTES && i > from) {
-      lines += replies.numeric(RPL.NAMREPLY, own, '=', channel, nicks.slice(from, i).join(' '));
-      from = i;
-      size = overhead;
-    }
-    size += bytes;
-  }
-  if (from < nicks.length) {
-    lines += replies.numeric(RPL.NAMREPLY, own, '=', channel, nicks.slice(from).join(' '));
-  }
-  connection.send(lines + replies.numeric(RPL.ENDOFNAMES, own, channel, 'End of /NAMES list'));
+  connection.send(directory.replies.names(connection.nick, channel, nicks, asItIs));
 }
 
 /** `WHO #channel` or `WHO nick`: one 352 per user, then 315. */

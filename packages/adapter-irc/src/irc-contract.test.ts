@@ -4,13 +4,14 @@ import { ircAdapter } from './index.ts';
 import { ircDriver } from './testing/irc-driver.ts';
 
 runAdapterContract('irc', {
-  start: (hub) =>
+  // The default options, but for those a contract rule sets (a short registration deadline).
+  start: (hub, options = {}) =>
     ircAdapter.start({
       hub,
       logger: silentLogger,
       host: '127.0.0.1',
       port: 0,
-      options: ircAdapter.optionsSchema.parse({}),
+      options: ircAdapter.optionsSchema.parse(options),
     }),
   driver: ircDriver,
 });

@@ -33,6 +33,8 @@ export class IrcDirectory {
   readonly ping: string;
   /** Why a connection that did not answer it is closed. */
   readonly pingTimeout: string;
+  /** {@link nickOf} as a long-lived function, for listings. */
+  readonly toNick = (name: Name): string => this.nickOf(name);
   readonly direct: (message: ChatMessage) => RenderedMessage;
   readonly broadcast: (message: ChatMessage) => RenderedMessage;
   readonly #shortened = new Map<string, Name>();

@@ -1,4 +1,10 @@
-import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  type ContractEnding,
+  ContractInbox,
+  openRawTcp,
+} from '@switchboard/core/testing';
 import { nameOfNick, nickOf } from '../irc-names.ts';
 import { ACTION_PREFIX } from '../irc-render.ts';
 import { IrcTestClient, nickOfPrefix } from './irc-client.ts';
@@ -54,6 +60,7 @@ export const ircDriver: AdapterContractDriver = {
       throw error;
     }
     client.drain();
+    const identifiedAt = client.lines.length;
     let seen = client.lines.length;
     const pull = () => {
       for (; seen < client.lines.length; seen++) {
@@ -89,7 +96,25 @@ export const ircDriver: AdapterContractDriver = {
         await client.closed;
       },
       destroy: () => client.socket.destroy(),
+      ending: async (): Promise<ContractEnding> => {
+        await client.closed;
+        return { lastWords: client.lines.length > identifiedAt ? client.lines.at(-1)!.raw : '' };
+      },
     };
     return contractClient;
+  },
+  runtime: {
+    openRaw: ({ port }, name) =>
+      openRawTcp(port, {
+        separator: '\r\n',
+        ...(name === undefined
+          ? {}
+          : { hello: `NICK ${nickOf(Buffer.from(name, 'utf8'))}\r\nUSER contract 0 * :contract client\r\n` }),
+      }),
+    deadlineOption: 'registrationTimeoutMs',
+    deadlineNotice: { lastWords: /^ERROR :Closing Link: \S+ \(Registration timed out\)$/ },
+    refusal: { lastWords: /^ERROR :Closing Link: \S+ \(Too many connections\)$/ },
+    shutdownNotice: { lastWords: /^ERROR :Closing Link: \S+ \(Server shutting down\)$/ },
+    closeGraceOption: null,
   },
 };
