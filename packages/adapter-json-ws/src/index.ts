@@ -1,10 +1,7 @@
-import { defineAdapter } from '@switchboard/core';
-import { startJsonWs } from './json-ws-adapter.ts';
-import { type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
-
 export { closeWithGrace } from './close-with-grace.ts';
 export { HttpDeadline } from './http-deadline.ts';
-export { InboundFlow, MAX_QUEUED_FRAMES, type PausableSocket } from './inbound-flow.ts';
+export { InboundFlow, type PausableSocket } from './inbound-flow.ts';
+export { jsonWsAdapter, MAX_QUEUED_FRAMES } from './json-ws-adapter.ts';
 export { answerChatFrame, jsonWsErrors, MAX_NAMED_IN_ERROR, notActiveError } from './json-ws-chat.ts';
 export {
   type ClientFrame,
@@ -24,18 +21,18 @@ export {
   nestsDeeperThan,
   type ReceivedMessage,
   type ReceiveStatusFrame,
+  receiveMessageText,
   type SendMessageFrame,
 } from './json-ws-codec.ts';
-export { closeCodes } from './json-ws-connection.ts';
+export { closeCodes, JsonWsConnection, type JsonWsRuntime } from './json-ws-connection.ts';
 export { frameLimit, type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 export { type JsonWsRefusal, jsonWsRefusals, refusalErrorFrame } from './json-ws-refusals.ts';
 export { sendFrame } from './send-frame.ts';
-export { type CloseFrame, isBinaryMessage, WebSocketTransport } from './websocket-transport.ts';
-
-/** JSON chat over WebSocket (SPEC §2, seed 000). */
-export const jsonWsAdapter = defineAdapter<JsonWsOptions>({
-  name: 'json-ws',
-  defaultPort: 8080,
-  optionsSchema: jsonWsOptionsSchema,
-  start: startJsonWs,
-});
+export {
+  type CloseFrame,
+  encodeTextFrame,
+  framePayloadBytes,
+  isBinaryMessage,
+  isMessageTooBig,
+  WebSocketTransport,
+} from './websocket-transport.ts';

@@ -329,7 +329,8 @@ describe('json-ws: shutdown', () => {
   });
 
   it('cuts off a client that does not answer the close frame within a second', async () => {
-    server = await startJsonWsTestServer();
+    // Shutdown waits the close grace of every close (closeGraceMs, 2 s by default): one second here.
+    server = await startJsonWsTestServer({ closeGraceMs: 1_000 });
     const ann = await server.client('ann');
     // The client's socket stops reading, so it never sees the close frame nor answers it.
     ann.ws.pause();

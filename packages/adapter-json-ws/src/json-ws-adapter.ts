@@ -1,18 +1,28 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type AdapterStartContext, edgeOf, type RunningAdapter } from '@switchboard/core';
+import {
+  type AdapterStartContext,
+  ConnectionRuntime,
+  defineAdapter,
+  edgeOf,
+  type RunningAdapter,
+} from '@switchboard/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { HttpDeadline } from './http-deadline.ts';
-import { jsonWsErrors } from './json-ws-chat.ts';
-import { encodeErrorFrame } from './json-ws-codec.ts';
-import { closeCodes, JsonWsConnection } from './json-ws-connection.ts';
-import { frameLimit, type JsonWsOptions } from './json-ws-options.ts';
+import { JsonWsConnection, PROTOCOL } from './json-ws-connection.ts';
+import { frameLimit, type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
+import { jsonWsRefusals } from './json-ws-refusals.ts';
 import { loadWebPage, serveWebPage } from './web-page.ts';
+import type { CloseFrame } from './websocket-transport.ts';
 
-/** How long shutdown waits for clients to answer the close frame before cutting them off. */
-const SHUTDOWN_GRACE_MS = 1_000;
+/**
+ * Most frames a connection may have waiting for their turn. Reading pauses as soon as one has to
+ * wait, but `ws` still hands over every frame of the chunks already read (64 KiB and the socket's
+ * buffer): a few thousand real messages at most, since the smallest json-ws message takes 31 bytes
+ * on the wire. More means frames of a few bytes each, a flood, and the connection is closed (1008).
+ */
+export const MAX_QUEUED_FRAMES = 4096;
 
 /**
  * Serves json-ws on every path of one HTTP server. Plain HTTP gets the browser chat on `/` and
@@ -20,10 +30,13 @@ const SHUTDOWN_GRACE_MS = 1_000;
  */
 export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): Promise<RunningAdapter> {
   const { hub, logger, options } = context;
-  const connections = new Set<JsonWsConnection>();
-  /** Every upgraded socket, refused ones included, so shutdown can cut off whoever lingers. */
-  const sockets = new Set<WebSocket>();
-  let closing = false;
+  const { close: code, reason } = jsonWsRefusals.TOO_MANY_CONNECTIONS;
+  const runtime = new ConnectionRuntime<CloseFrame>(hub, logger, {
+    protocol: PROTOCOL,
+    closeGraceMs: options.closeGraceMs,
+    refusal: { code, reason },
+    maxQueuedInputs: MAX_QUEUED_FRAMES,
+  });
   const page = options.webChat ? await loadWebPage() : null;
 
   const edge = edgeOf(context);
@@ -42,39 +55,36 @@ export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): 
   wss.on('error', (error) => logger.error({ err: error }, 'json-ws server error'));
   wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
     deadline.release(request.socket);
-    sockets.add(ws);
-    ws.once('close', () => sockets.delete(ws));
-    if (closing) {
-      ws.send(encodeErrorFrame(jsonWsErrors.shuttingDown));
-      ws.close(closeCodes.goingAway, 'server shutting down');
-      return;
-    }
-    const connection = new JsonWsConnection(ws, edge.clientAddress(request), hub, options, logger);
-    connections.add(connection);
-    void connection.closed.then(() => connections.delete(connection));
+    const connection = new JsonWsConnection(runtime, ws, edge.clientAddress(request), options);
+    // Upgraded while stopping (a kept-alive HTTP connection): told at once, like the others were.
+    if (runtime.shuttingDown && connection.admitted) connection.shutdown();
   });
 
   server.listen(context.port, context.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
 
+  let closed: Promise<void> | null = null;
   return {
     port,
-    async close() {
-      if (closing) return;
-      closing = true;
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const all = [...connections];
-      for (const connection of all) connection.shutdown();
-      const allClosed = Promise.all(all.map((connection) => connection.closed));
-      const grace = sleep(SHUTDOWN_GRACE_MS, undefined, { ref: false });
-      await Promise.race([allClosed, grace]);
-      for (const ws of sockets) ws.terminate();
-      // HTTP connections that never upgraded (silent, or half a request) would hold
-      // server.close() open forever; upgraded sockets are not in this list.
-      server.closeAllConnections();
-      await allClosed;
-      await serverClosed;
+    close() {
+      closed ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await runtime.shutdown();
+        // HTTP connections that never upgraded (silent, or half a request) would hold
+        // server.close() open forever; upgraded sockets are not in this list.
+        server.closeAllConnections();
+        await serverClosed;
+      })();
+      return closed;
     },
   };
 }
+
+/** JSON chat over WebSocket (SPEC §2, seed 000). */
+export const jsonWsAdapter = defineAdapter<JsonWsOptions>({
+  name: 'json-ws',
+  defaultPort: 8080,
+  optionsSchema: jsonWsOptionsSchema,
+  start: startJsonWs,
+});

@@ -142,17 +142,19 @@ export function encodeChatStatusFrame(names: readonly string[]): string {
  * `timestamp` is whole Unix seconds.
  */
 export function encodeReceiveMessageFrame(message: ReceivedMessage): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      type: 'recieve_message',
-      data: {
-        sender: message.sender.text,
-        timestamp: Math.floor(message.timestamp / 1000),
-        text: message.text,
-      },
-    }),
-    'utf8',
-  );
+  return Buffer.from(receiveMessageText(message), 'utf8');
+}
+
+/** `recieve_message` as JSON text (for a transport that frames it itself). */
+export function receiveMessageText(message: ReceivedMessage): string {
+  return JSON.stringify({
+    type: 'recieve_message',
+    data: {
+      sender: message.sender.text,
+      timestamp: Math.floor(message.timestamp / 1000),
+      text: message.text,
+    },
+  });
 }
 
 export function encodeErrorFrame(message: string): string {

@@ -1,31 +1,31 @@
 import {
   type ChatMessage,
   type ClaimResult,
-  type CoarseTimer,
+  Connection,
+  type ConnectionRuntime,
   checkTextName,
-  type Hub,
   isServiceUnavailable,
-  type Logger,
   Name,
-  type ProtocolStats,
-  type Session,
-  type SessionSink,
+  wholeMessages,
 } from '@switchboard/core';
-import type { RawData, WebSocket } from 'ws';
-import { closeWithGrace } from './close-with-grace.ts';
-import { InboundFlow } from './inbound-flow.ts';
+import type { WebSocket } from 'ws';
 import { answerChatFrame, jsonWsErrors } from './json-ws-chat.ts';
 import {
   decodeClientFrame,
   encodeChatStatusFrame,
   encodeErrorFrame,
-  encodeReceiveMessageFrame,
-  frameLength,
-  frameText,
+  receiveMessageText,
 } from './json-ws-codec.ts';
 import type { JsonWsOptions } from './json-ws-options.ts';
 import { jsonWsRefusals, refusalErrorFrame } from './json-ws-refusals.ts';
-import { sendFrame } from './send-frame.ts';
+import {
+  type CloseFrame,
+  encodeTextFrame,
+  framePayloadBytes,
+  isBinaryMessage,
+  isMessageTooBig,
+  WebSocketTransport,
+} from './websocket-transport.ts';
 
 export const PROTOCOL = 'json-ws';
 
@@ -41,129 +41,114 @@ export const closeCodes = {
   tryAgainLater: 1013,
 } as const;
 
-/** Frames as the flow queues them: the text of a text frame, or null for a binary frame. */
-type InboundFrame = string | null;
+export type JsonWsRuntime = ConnectionRuntime<CloseFrame>;
 
-/** One json-ws client: WebSocket frames in, core calls out, and the core's deliveries back. */
-export class JsonWsConnection implements SessionSink {
-  readonly #ws: WebSocket;
-  readonly #hub: Hub;
+const HELLO_DEADLINE = 'hello';
+const IDLE = 'idle';
+
+const HELLO_TIMEOUT: CloseFrame = { code: closeCodes.helloTimeout, reason: 'hello timeout' };
+const IDLE_CLOSE: CloseFrame = { code: closeCodes.idle, reason: 'idle' };
+const TOO_MUCH_INPUT: CloseFrame = { code: closeCodes.policyViolation, reason: 'too much input at once' };
+const REPLACED: CloseFrame = { code: closeCodes.replaced, reason: 'replaced' };
+const DISCONNECTED: CloseFrame = { code: closeCodes.disconnected, reason: jsonWsErrors.disconnected };
+const GOING_AWAY: CloseFrame = { code: closeCodes.goingAway, reason: 'server shutting down' };
+
+/** Module-level so every json-ws recipient of a message shares one frame, framed once. */
+const encodeDelivery = (message: ChatMessage): Buffer => encodeTextFrame(receiveMessageText(message));
+
+/**
+ * One json-ws client: WebSocket text frames in, one JSON command each, handled in order within the
+ * rate by the runtime (a `hello` holds later frames until its claim is settled); the core's
+ * deliveries back. Until `hello` succeeds the hello deadline runs; any frame restarts the idle one.
+ */
+export class JsonWsConnection extends Connection<Buffer, CloseFrame> {
   readonly #options: JsonWsOptions;
-  readonly #logger: Logger;
-  readonly #session: Session | null;
-  /** This protocol's counters, also before (or without) a session. */
-  readonly #stats: ProtocolStats;
-  readonly #flow: InboundFlow<InboundFrame>;
-  readonly #helloTimer: CoarseTimer | null;
-  readonly #idleTimer: CoarseTimer | null;
-  readonly #reply = (frame: string | Buffer): void => this.#send(frame);
-  /** Settles when the socket is closed, whatever closed it. */
-  readonly closed: Promise<void>;
 
-  constructor(ws: WebSocket, address: string, hub: Hub, options: JsonWsOptions, logger: Logger) {
-    this.#ws = ws;
-    this.#hub = hub;
+  /** `address`: the client's, from the edge (a trusted proxy's word, else the peer). */
+  constructor(runtime: JsonWsRuntime, ws: WebSocket, address: string, options: JsonWsOptions) {
+    super(runtime, new WebSocketTransport(ws), address, wholeMessages);
     this.#options = options;
-    this.#logger = logger;
-    this.#stats = hub.stats.forProtocol(PROTOCOL);
-    this.#flow = new InboundFlow<InboundFrame>(
-      ws,
-      hub,
-      this.#stats,
-      (frame) => this.#handle(frame),
-      (error) => this.#failed(error),
-      () => this.#close(closeCodes.policyViolation, 'too much input at once'),
-    );
-    ws.on('error', (error) => {
-      // A frame over the hard limit: ws closes with 1009 and says so here.
-      if ((error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
-        this.#stats.oversized += 1;
-      logger.debug({ err: error }, 'json-ws connection error');
-    });
-    this.closed = new Promise((resolve) => {
-      ws.once('close', () => {
-        this.#helloTimer?.cancel();
-        this.#idleTimer?.cancel();
-        this.#flow.stop();
-        this.#session?.close();
-        resolve();
-      });
-    });
-    const admission = hub.admit(PROTOCOL, address, this);
-    this.#session = typeof admission === 'string' ? null : admission;
-    if (this.#session === null) {
-      this.#helloTimer = null;
-      this.#idleTimer = null;
-      const { close, reason } = jsonWsRefusals.TOO_MANY_CONNECTIONS;
-      closeWithGrace(ws, hub.timers, options.closeGraceMs, close, reason);
-      return;
-    }
-    this.#helloTimer = hub.timers.schedule(options.helloTimeoutMs, () =>
-      this.#close(closeCodes.helloTimeout, 'hello timeout'),
-    );
-    this.#idleTimer = hub.timers.schedule(options.idleTimeoutMs, () => this.#close(closeCodes.idle, 'idle'));
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('ping', (data) => this.#onControlFrame(data));
-    ws.on('pong', (data) => this.#onControlFrame(data));
+    if (!this.admitted) return;
+    this.setDeadline(options.helloTimeoutMs, HELLO_DEADLINE);
+    this.setIdleTimeout(options.idleTimeoutMs, IDLE);
   }
 
   deliver(message: ChatMessage): void {
-    this.#send(message.encoded(encodeReceiveMessageFrame));
+    const frame = message.encoded(encodeDelivery);
+    this.send(frame, framePayloadBytes(frame));
   }
 
-  replaced(): void {
-    this.#send(encodeErrorFrame(jsonWsRefusals.REPLACED.error));
-    this.#close(closeCodes.replaced, 'replaced');
+  override replaced(): void {
+    this.send(encodeErrorFrame(jsonWsRefusals.REPLACED.error));
+    this.close(REPLACED);
   }
 
   /** An administrator disconnected this name (the hub has unbound it): say so, then close. */
-  disconnected(): void {
-    this.#send(encodeErrorFrame(jsonWsErrors.disconnected));
-    this.#close(closeCodes.disconnected, jsonWsErrors.disconnected);
+  override disconnected(): void {
+    this.send(encodeErrorFrame(jsonWsErrors.disconnected));
+    this.close(DISCONNECTED);
   }
 
   /** Graceful shutdown: say so, then close with 1001. */
-  shutdown(): void {
-    this.#send(encodeErrorFrame(jsonWsErrors.shuttingDown));
-    this.#close(closeCodes.goingAway, 'server shutting down');
+  override shutdown(): void {
+    this.send(encodeErrorFrame(jsonWsErrors.shuttingDown));
+    this.close(GOING_AWAY);
   }
 
-  #onMessage(data: RawData, isBinary: boolean): void {
-    this.#idleTimer!.reset();
-    this.#flow.push(isBinary ? null : frameText(data), frameLength(data));
-  }
-
-  #onControlFrame(data: Buffer): void {
-    this.#idleTimer!.reset();
-    this.#flow.countControlFrame(data.length);
-  }
-
-  #handle(frame: InboundFrame): Promise<void> | undefined {
-    const session = this.#session!;
-    if (frame === null) {
-      this.#send(encodeErrorFrame(jsonWsErrors.binaryFrame));
-      return undefined;
-    }
-    const decoded = decodeClientFrame(frame, this.#options);
-    if (!decoded.ok) {
-      if (decoded.oversized) this.#stats.oversized += 1;
-      this.#send(encodeErrorFrame(decoded.error));
-      return undefined;
-    }
-    if (session.name !== null) return answerChatFrame(session, decoded.frame, this.#reply);
-    if (decoded.frame.type !== 'hello') {
-      this.#send(encodeErrorFrame(jsonWsErrors.helloFirst));
-      return undefined;
-    }
-    return this.#hello(session, decoded.frame.user);
-  }
-
-  async #hello(session: Session, user: string): Promise<void> {
-    const problem = checkTextName(user);
-    if (problem !== null) {
-      this.#send(encodeErrorFrame(jsonWsRefusals[problem].error));
+  protected override onFrame(message: Buffer): Promise<unknown> | undefined {
+    if (isBinaryMessage(message)) {
+      this.send(encodeErrorFrame(jsonWsErrors.binaryFrame));
       return;
     }
+    // `ws` has already checked that a text frame is UTF-8.
+    const decoded = decodeClientFrame(message.toString('utf8'), this.#options);
+    if (!decoded.ok) {
+      if (decoded.oversized) this.runtime.stats.oversized += 1;
+      this.send(encodeErrorFrame(decoded.error));
+      return;
+    }
+    const session = this.session;
+    if (session.name !== null) return answerChatFrame(session, decoded.frame, (frame) => this.send(frame));
+    if (decoded.frame.type !== 'hello') {
+      this.send(encodeErrorFrame(jsonWsErrors.helloFirst));
+      return;
+    }
+    return this.#hello(decoded.frame.user);
+  }
+
+  protected override onTimeout(tag: string): void {
+    this.close(tag === HELLO_DEADLINE ? HELLO_TIMEOUT : IDLE_CLOSE);
+  }
+
+  /** Frames of a few bytes each, more than a chat client could send at once: a flood. */
+  protected override onInputOverflow(): void {
+    this.close(TOO_MUCH_INPUT);
+  }
+
+  /** A frame's answer failed: the client hears so and may go on. */
+  protected override onFailure(error: unknown): void {
+    // A store or the cluster out of reach is an outage the hub already warns about, not a bug.
+    if (isServiceUnavailable(error)) {
+      this.send(encodeErrorFrame(jsonWsErrors.unavailable));
+      return;
+    }
+    this.runtime.logger.error({ err: error }, 'json-ws frame failed');
+    this.send(encodeErrorFrame(jsonWsErrors.internal));
+  }
+
+  /** @internal A frame over the hard limit: `ws` closes with 1009 and says so here. */
+  override failed(error: Error): void {
+    if (isMessageTooBig(error)) this.runtime.stats.oversized += 1;
+    super.failed(error);
+  }
+
+  async #hello(user: string): Promise<void> {
+    const problem = checkTextName(user);
+    if (problem !== null) {
+      this.send(encodeErrorFrame(jsonWsRefusals[problem].error));
+      return;
+    }
+    const session = this.session;
     let result: ClaimResult;
     try {
       // From the bytes, so a lone surrogate reads as U+FFFD everywhere, as it does on the wire.
@@ -171,38 +156,18 @@ export class JsonWsConnection implements SessionSink {
     } catch (error) {
       if (!isServiceUnavailable(error)) throw error;
       // An outage, not a bug: the hub has warned about it; the client may say hello again.
-      this.#send(encodeErrorFrame(jsonWsErrors.unavailable));
+      this.send(encodeErrorFrame(jsonWsErrors.unavailable));
       return;
     }
     if (result !== 'ok') {
       const frame = refusalErrorFrame(result);
-      if (frame !== null) this.#send(frame);
+      if (frame !== null) this.send(frame);
       return;
     }
-    this.#helloTimer!.cancel();
+    this.clearDeadline();
     const names = await session.activeNames();
     // Replaced or closed while listing: the client already heard why.
     if (session.name === null) return;
-    this.#send(encodeChatStatusFrame(names.map((name) => name.text)));
-  }
-
-  #send(frame: string | Buffer): void {
-    sendFrame(this.#ws, this.#hub, frame, this.#stats);
-  }
-
-  #close(code: number, reason: string): void {
-    // Closing: nothing more of this connection's input runs.
-    this.#flow.stop();
-    closeWithGrace(this.#ws, this.#hub.timers, this.#options.closeGraceMs, code, reason);
-  }
-
-  #failed(error: unknown): void {
-    // A store or the cluster out of reach is an outage the hub already warns about, not a bug.
-    if (isServiceUnavailable(error)) {
-      this.#send(encodeErrorFrame(jsonWsErrors.unavailable));
-      return;
-    }
-    this.#logger.error({ err: error }, 'json-ws frame failed');
-    this.#send(encodeErrorFrame(jsonWsErrors.internal));
+    this.send(encodeChatStatusFrame(names.map((name) => name.text)));
   }
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Transport, TransportReceiver } from '@switchboard/core';
 import { type RawData, WebSocket } from 'ws';
 
@@ -17,6 +18,53 @@ const binaryMessages = new WeakSet<Buffer>();
 export function isBinaryMessage(message: Buffer): boolean {
   return binaryMessages.has(message);
 }
+
+/** True for the error `ws` reports for a message over `maxPayload` (it closes the connection with 1009). */
+export function isMessageTooBig(error: Error): boolean {
+  return (error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+}
+
+const PAYLOAD_BYTES = Symbol('switchboard.payloadBytes');
+/** A whole server-to-client text frame, header included; it knows the size of its payload. */
+type EncodedFrame = Buffer & { [PAYLOAD_BYTES]?: number };
+
+/**
+ * One whole unmasked text frame (RFC 6455 §5.2: FIN, opcode 1, the length, then `payload`), to be
+ * written as it is to every recipient of a message: a broadcast is framed once, not once per socket
+ * (engine.io's pre-encoded frames). Write it with {@link WebSocketTransport.write}.
+ */
+export function encodeTextFrame(payload: string): Buffer {
+  const length = Buffer.byteLength(payload);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame: EncodedFrame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (header === 2) {
+    frame[1] = length;
+  } else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(length, 6);
+  }
+  frame.write(payload, header, 'utf8');
+  frame[PAYLOAD_BYTES] = length;
+  return frame;
+}
+
+/** The payload size of a frame from {@link encodeTextFrame} (what the byte counters count). */
+export function framePayloadBytes(frame: Buffer): number {
+  return (frame as EncodedFrame)[PAYLOAD_BYTES] ?? frame.length;
+}
+
+/** The parts of `ws`'s sender a pre-encoded frame goes through (not public API; checked on use). */
+interface WsSender {
+  _state: number;
+  _socket: Socket;
+}
+/** The sender's idle state: nothing being compressed or read from a Blob, nothing queued. */
+const SENDER_IDLE = 0;
 
 function asBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -43,9 +91,10 @@ function onError(this: ReceivingWebSocket, error: Error): void {
 }
 
 /**
- * A `ws` WebSocket as a {@link Transport}: one message per write (text frames), pings and pongs
- * count against the rate, and a graceful close is the closing handshake. The close grace of the
- * runtime bounds a peer that never answers the close frame (`ws` would wait 30 s).
+ * A `ws` WebSocket as a {@link Transport}: one message per write (text frames; a frame from
+ * {@link encodeTextFrame} goes out as it is), pings and pongs count against the rate, and a graceful
+ * close is the closing handshake. The close grace of the runtime bounds a peer that never answers
+ * the close frame (`ws` would wait 30 s).
  */
 export class WebSocketTransport implements Transport<CloseFrame> {
   readonly ws: WebSocket;
@@ -55,6 +104,19 @@ export class WebSocketTransport implements Transport<CloseFrame> {
   }
 
   write(data: Buffer | string): void {
+    if (typeof data !== 'string') {
+      const payloadBytes = (data as EncodedFrame)[PAYLOAD_BYTES];
+      if (payloadBytes !== undefined) {
+        const sender = (this.ws as unknown as { _sender: WsSender | null })._sender;
+        // Idle, `ws` would frame it the same way and write it at once: write the frame ourselves.
+        // (Never busy here: per-message deflate is off and nothing sends Blobs.)
+        if (sender !== null && sender._state === SENDER_IDLE) {
+          sender._socket.write(data);
+          return;
+        }
+        data = data.subarray(data.length - payloadBytes);
+      }
+    }
     this.ws.send(data, TEXT_FRAME);
   }
 
