@@ -1,4 +1,10 @@
-import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  type ContractEnding,
+  ContractInbox,
+} from '@switchboard/core/testing';
+import { openRawWs } from './raw-contract-ws.ts';
 import { WsTestClient } from './ws-test-client.ts';
 
 /** Frames a hostile client might send: every one answered with an `error`, the last two close. */
@@ -29,9 +35,12 @@ export const driver: AdapterContractDriver = {
     const client = await WsTestClient.connect(`ws://127.0.0.1:${port}/`);
     const inbox = new ContractInbox();
     const { ws } = client;
+    let identified = false;
+    let lastWords = '';
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       const raw = String(data);
+      if (identified) lastWords = raw;
       const frame = JSON.parse(raw) as {
         type: string;
         data: { sender: string; text: string; timestamp: number };
@@ -47,6 +56,7 @@ export const driver: AdapterContractDriver = {
       ws.terminate();
       throw new Error(`hello as ${name} refused: ${JSON.stringify(answer)}`);
     }
+    identified = true;
     const send = (recievers: readonly string[] | undefined, text: string) =>
       client.send({ type: 'send_message', data: recievers ? { recievers, text } : { text } });
     const contractClient: ContractClient = {
@@ -69,7 +79,26 @@ export const driver: AdapterContractDriver = {
         await client.close();
       },
       destroy: () => ws.terminate(),
+      ending: async (): Promise<ContractEnding> => {
+        const { code, reason } = await client.closed;
+        return { lastWords, code, reason };
+      },
     };
     return contractClient;
+  },
+  runtime: {
+    openRaw: ({ port }, name) =>
+      openRawWs(
+        `ws://127.0.0.1:${port}/`,
+        name === undefined ? undefined : JSON.stringify({ type: 'hello', data: { user: name } }),
+      ),
+    deadlineOption: 'helloTimeoutMs',
+    deadlineNotice: { lastWords: '', code: 4408, reason: 'hello timeout' },
+    refusal: { lastWords: '', code: 1013, reason: 'too many connections' },
+    shutdownNotice: {
+      lastWords: /^\{"type":"error","data":\{"message":"server shutting down"\}\}$/,
+      code: 1001,
+    },
+    closeGraceOption: 'closeGraceMs',
   },
 };

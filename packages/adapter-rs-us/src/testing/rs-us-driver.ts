@@ -1,5 +1,11 @@
 import { Name } from '@switchboard/core';
-import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  type ContractEnding,
+  ContractInbox,
+  openRawTcp,
+} from '@switchboard/core/testing';
 import { RsUsDecoder } from '../rs-us-codec.ts';
 import { plain, RS, RsUsTestClient, trailing, US } from './rs-us-test-kit.ts';
 
@@ -34,8 +40,11 @@ export const driver: AdapterContractDriver = {
     const client = await RsUsTestClient.connect(port);
     const inbox = new ContractInbox();
     const decoder = new RsUsDecoder(Number.MAX_SAFE_INTEGER);
+    let identified = false;
+    let lastWords = '';
     client.socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
+        if (frame.kind === 'message' && identified) lastWords = frame.parts.join(US);
         if (frame.kind !== 'message' || frame.parts[0] !== 'event') continue;
         const text = frame.parts[2] ?? '';
         const colon = text.indexOf(': ');
@@ -53,6 +62,7 @@ export const driver: AdapterContractDriver = {
       client.close();
       throw new Error(`login as ${name} refused: ${JSON.stringify(reply)}`);
     }
+    identified = true;
     const contractClient: ContractClient = {
       sendDirect: (to, text) => client.write(plain('send', to, text)),
       broadcast: (text) => client.write(plain('broadcast', text)),
@@ -68,7 +78,23 @@ export const driver: AdapterContractDriver = {
         await client.closed;
       },
       destroy: () => client.close(),
+      ending: async (): Promise<ContractEnding> => {
+        await client.closed;
+        return { lastWords };
+      },
     };
     return contractClient;
+  },
+  runtime: {
+    openRaw: ({ port }, name) =>
+      openRawTcp(port, {
+        separator: RS,
+        ...(name === undefined ? {} : { hello: plain('login', name, PASSWORD) }),
+      }),
+    deadlineOption: 'loginTimeoutMs',
+    deadlineNotice: { lastWords: 'timeout' },
+    refusal: { lastWords: '' },
+    shutdownNotice: { lastWords: 'shutdown' },
+    closeGraceOption: null,
   },
 };

@@ -1,4 +1,11 @@
-import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import { openRawWs } from '@switchboard/adapter-json-ws/testing';
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  type ContractEnding,
+  ContractInbox,
+  openRawTcp,
+} from '@switchboard/core/testing';
 import { SessionsTestClient } from './sessions-test-kit.ts';
 
 /** Frames a hostile client might send: every one answered with an `error`, the last two close. */
@@ -28,8 +35,12 @@ export const driver: AdapterContractDriver = {
     const client = await SessionsTestClient.open(port, name);
     const inbox = new ContractInbox();
     const { ws } = client;
+    let identified = false;
+    let lastWords = '';
     ws.on('message', (data, isBinary) => {
-      if (isBinary || !String(data).startsWith('{')) return; // the session id
+      if (isBinary) return;
+      if (identified) lastWords = String(data);
+      if (!String(data).startsWith('{')) return; // the session id
       const raw = String(data);
       const frame = JSON.parse(raw) as {
         type: string;
@@ -41,6 +52,7 @@ export const driver: AdapterContractDriver = {
     });
     void client.closed.then(() => inbox.end());
     await client.nextText(); // the session id: the name is claimed
+    identified = true;
     const send = (recievers: readonly string[] | undefined, text: string) =>
       client.send({ type: 'send_message', data: recievers ? { recievers, text } : { text } });
     const contractClient: ContractClient = {
@@ -64,7 +76,23 @@ export const driver: AdapterContractDriver = {
         await client.closed;
       },
       destroy: () => ws.terminate(),
+      ending: async (): Promise<ContractEnding> => {
+        const { code, reason } = await client.closed;
+        return { lastWords, code, reason };
+      },
     };
     return contractClient;
+  },
+  runtime: {
+    // Identifying is the upgrade itself: without a name, an HTTP connection that never asks.
+    openRaw: ({ port }, name) =>
+      name === undefined
+        ? openRawTcp(port, { separator: '\r\n' })
+        : openRawWs(`ws://127.0.0.1:${port}/?client_id=${encodeURIComponent(name)}`),
+    deadlineOption: 'httpRequestTimeoutMs',
+    deadlineNotice: { lastWords: '' },
+    refusal: { lastWords: '', code: 1013, reason: 'too many connections' },
+    shutdownNotice: { lastWords: '', code: 1001 },
+    closeGraceOption: 'closeGraceMs',
   },
 };

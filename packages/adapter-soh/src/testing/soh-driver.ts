@@ -1,5 +1,11 @@
 import { Name } from '@switchboard/core';
-import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  type ContractEnding,
+  ContractInbox,
+  openRawTcp,
+} from '@switchboard/core/testing';
 import { SohFieldDecoder } from '../soh-codec.ts';
 import { SohClient, sleep } from './soh-harness.ts';
 
@@ -30,8 +36,11 @@ export const driver: AdapterContractDriver = {
     const inbox = new ContractInbox();
     const decoder = new SohFieldDecoder(Number.MAX_SAFE_INTEGER);
     let sender: Buffer | null = null;
+    // SOH says nothing but deliveries: the last field of the last one, if any.
+    let lastWords = '';
     client.socket.on('data', (chunk: Buffer) => {
       for (const field of decoder.push(chunk)) {
+        lastWords = field.toString('utf8');
         if (sender === null) sender = field;
         else {
           inbox.push({
@@ -69,7 +78,21 @@ export const driver: AdapterContractDriver = {
         await client.closed;
       },
       destroy: () => client.socket.destroy(),
+      ending: async (): Promise<ContractEnding> => {
+        await client.closed;
+        return { lastWords };
+      },
     };
     return contractClient;
+  },
+  // SOH has no words but deliveries: every refusal and every goodbye is a close.
+  runtime: {
+    openRaw: ({ port }, name) =>
+      openRawTcp(port, { separator: '\u0001', ...(name === undefined ? {} : { hello: `${name}\u0001` }) }),
+    deadlineOption: 'nameTimeoutMs',
+    deadlineNotice: { lastWords: '' },
+    refusal: { lastWords: '' },
+    shutdownNotice: { lastWords: '' },
+    closeGraceOption: null,
   },
 };

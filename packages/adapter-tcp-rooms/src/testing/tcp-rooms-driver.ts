@@ -1,5 +1,11 @@
 import { Name } from '@switchboard/core';
-import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  type ContractEnding,
+  ContractInbox,
+  openRawTcp,
+} from '@switchboard/core/testing';
 import { LineSplitter } from '../tcp-rooms-codec.ts';
 import { LineClient } from './line-client.ts';
 
@@ -31,8 +37,11 @@ export const driver: AdapterContractDriver = {
     const client = await LineClient.open(port);
     const inbox = new ContractInbox();
     const splitter = new LineSplitter(16 * 1024 * 1024);
+    let identified = false;
+    let lastWords = '';
     const lines = {
       line(text: string) {
+        if (identified) lastWords = text;
         const match = CHAT_LINE.exec(text);
         if (!match) return;
         const time = new Date();
@@ -61,6 +70,7 @@ export const driver: AdapterContractDriver = {
     await expectLine('Password:');
     client.send(PASSWORD);
     await expectLine(`Welcome back, ${name}!`);
+    identified = true;
     const contractClient: ContractClient = {
       sendDirect: (to, text) => client.send(`/msg ${to} ${text}`),
       broadcast: (text) => client.send(text),
@@ -73,7 +83,20 @@ export const driver: AdapterContractDriver = {
       closed: () => client.closed,
       close: () => client.end(),
       destroy: () => client.destroy(),
+      ending: async (): Promise<ContractEnding> => {
+        await client.closed;
+        return { lastWords };
+      },
     };
     return contractClient;
+  },
+  runtime: {
+    openRaw: ({ port }, name) =>
+      openRawTcp(port, { separator: '\n', ...(name === undefined ? {} : { hello: `${name}\n` }) }),
+    deadlineOption: 'loginTimeoutMs',
+    deadlineNotice: { lastWords: 'Login timed out.' },
+    refusal: { lastWords: 'Too many connections.' },
+    shutdownNotice: { lastWords: 'Server is shutting down.' },
+    closeGraceOption: null,
   },
 };

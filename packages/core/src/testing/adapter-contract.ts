@@ -1,6 +1,7 @@
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningAdapter } from '../adapter/adapter.ts';
+import { DEFAULT_CLOSE_GRACE_MS } from '../connection/connection-runtime.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Session } from '../hub/session.ts';
 import type { Limits } from '../limits/limits.ts';
@@ -49,6 +50,71 @@ export interface ContractClient {
   close(): Promise<void>;
   /** Vanishes (terminate / reset). */
   destroy(): void;
+  /**
+   * Resolves when the connection is closed, with what the server said last since the client
+   * identified. Needed with {@link AdapterContractDriver.runtime} (the shutdown notice is checked).
+   */
+  ending?(): Promise<ContractEnding>;
+}
+
+/** How a connection ended, as its client saw it. */
+export interface ContractEnding {
+  /**
+   * The last line, frame or message the server sent, as text without its delimiter (for a client
+   * of {@link AdapterContractDriver.connect}: since it identified); '' when it sent none.
+   */
+  lastWords: string;
+  /** The close code and reason, for WebSocket protocols. */
+  code?: number;
+  reason?: string;
+}
+
+/** What a client of the protocol is told when it is refused, timed out or shut down. */
+export interface ContractFarewell {
+  /** Its last words exactly, or a pattern they match; '' for "nothing: the connection just closes". */
+  lastWords: string | RegExp;
+  /** The WebSocket close code and reason, where the protocol has them. */
+  code?: number;
+  reason?: string;
+}
+
+/** A connection that has not identified (or is only starting to), for the connection runtime's rules. */
+export interface RawContractClient {
+  /** Resolves when the connection is closed, whoever closed it, with what the server said last. */
+  ending(): Promise<ContractEnding>;
+  /** Stops reading: the client becomes a slow reader. */
+  stopReading(): void;
+  destroy(): void;
+}
+
+/**
+ * The connection runtime's rules as one protocol shows them: the contract checks every adapter's
+ * rate, slow-reader drop, connection limits, identification deadline and graceful close the same
+ * way, and a driver says only where its protocol differs.
+ */
+export interface ContractRuntimeRules {
+  /**
+   * Connects without identifying. Without `name` it sends nothing at all (for sessions: an HTTP
+   * connection that never sends its request); with `name` it starts identifying as `name` (a
+   * hello, NICK and USER, a login, the upgrade with its client_id) without waiting for an answer.
+   */
+  openRaw(server: ContractServer, name?: string): Promise<RawContractClient>;
+  /**
+   * The adapter option (in ms) of the time a connection has to identify, after which it is closed
+   * (json-ws `helloTimeoutMs`, irc `registrationTimeoutMs`, ...). The contract sets it small.
+   */
+  deadlineOption: string;
+  /** What a connection that did not identify in time is told before the close. */
+  deadlineNotice: ContractFarewell;
+  /** What a connection over a connection limit is told before the close. */
+  refusal: ContractFarewell;
+  /** What every identified client is told when the adapter closes (the gateway stops). */
+  shutdownNotice: ContractFarewell;
+  /**
+   * The adapter option (in ms) of its close grace: how long a graceful close waits for a peer to
+   * close its side. null: the connection runtime's default (1 s), which the adapter does not expose.
+   */
+  closeGraceOption: string | null;
 }
 
 /** The adapter under test, as a driver needs it: its hub (for accounts) and its port. */
@@ -76,11 +142,21 @@ export interface AdapterContractDriver {
    * null when the protocol shows no time. Absent: deliveries carry no time to check.
    */
   timePrecisionMs?: number | null;
+  /**
+   * The connection runtime's rules as this protocol shows them. Every built-in driver has them;
+   * without them the rules that need a protocol's words (refusal, deadline, shutdown notice) are
+   * not registered, and those that need none (rate, slow reader, limits, shutdown) still run.
+   */
+  runtime?: ContractRuntimeRules;
 }
 
 export interface AdapterContractOptions {
-  /** Starts the adapter on 127.0.0.1, port 0, over `hub`. */
-  start(hub: Hub): Promise<RunningAdapter>;
+  /**
+   * Starts the adapter on 127.0.0.1, port 0, over `hub`. `options` are adapter options the test
+   * sets (a deadline, a close grace, by the names the driver gives): parse them with the adapter's
+   * schema, so the others keep their defaults.
+   */
+  start(hub: Hub, options?: Readonly<Record<string, unknown>>): Promise<RunningAdapter>;
   driver: AdapterContractDriver;
 }
 
@@ -178,6 +254,14 @@ async function nextFrom(
   }
 }
 
+/** Checks how a connection ended against what the protocol says then. */
+function expectFarewell(ending: ContractEnding, farewell: ContractFarewell, what: string): void {
+  if (typeof farewell.lastWords === 'string') expect(ending.lastWords, what).toBe(farewell.lastWords);
+  else expect(ending.lastWords, what).toMatch(farewell.lastWords);
+  if (farewell.code !== undefined) expect(ending.code, `${what}: the close code`).toBe(farewell.code);
+  if (farewell.reason !== undefined) expect(ending.reason, `${what}: the close reason`).toBe(farewell.reason);
+}
+
 /** Checks sender and text, and `direct` when the protocol shows it. */
 function expectDelivery(actual: ContractDelivery, sender: string, text: string, direct: boolean): void {
   expect({ sender: actual.sender, text: actual.text }).toEqual({ sender, text });
@@ -211,15 +295,18 @@ const NON_ASCII_NAME = 'Ёжик';
  */
 export function runAdapterContract(name: string, options: AdapterContractOptions): void {
   const { driver } = options;
+  const rules = driver.runtime;
 
   describe(`adapter contract: ${name}`, () => {
     const running: Array<{ hub: Hub; adapter: RunningAdapter; stopped: boolean }> = [];
     const clients: ContractClient[] = [];
     const outsiders: Session[] = [];
     const sockets: Socket[] = [];
+    const raws: RawContractClient[] = [];
 
     afterEach(async () => {
       for (const client of clients.splice(0)) client.destroy();
+      for (const raw of raws.splice(0)) raw.destroy();
       for (const session of outsiders.splice(0)) session.close();
       for (const socket of sockets.splice(0)) socket.destroy();
       for (const server of running.splice(0)) {
@@ -228,9 +315,9 @@ export function runAdapterContract(name: string, options: AdapterContractOptions
       }
     });
 
-    async function serve(limits: Partial<Limits> = {}) {
+    async function serve(limits: Partial<Limits> = {}, adapterOptions: Record<string, unknown> = {}) {
       const hub = createTestHub({ limits });
-      const adapter = await options.start(hub);
+      const adapter = await options.start(hub, adapterOptions);
       const entry = { hub, adapter, stopped: false };
       running.push(entry);
       const server: ContractServer = { hub, port: adapter.port };
@@ -242,6 +329,11 @@ export function runAdapterContract(name: string, options: AdapterContractOptions
           const client = await driver.connect(server, clientName);
           clients.push(client);
           return client;
+        },
+        openRaw: async (clientName?: string) => {
+          const raw = await (rules as ContractRuntimeRules).openRaw(server, clientName);
+          raws.push(raw);
+          return raw;
         },
         stop: async () => {
           entry.stopped = true;
@@ -582,5 +674,113 @@ export function runAdapterContract(name: string, options: AdapterContractOptions
       await within(stop(), 2_000, 'close() while a connection that sent nothing is open');
       await within(Promise.all([alice.closed(), silentClosed]), 500, 'every connection closed');
     });
+
+    // ---- the connection runtime's rules, the same for every protocol ------------------------
+
+    it('slows a client sending faster than messagesPerSecond: not cut off, nothing lost, nobody else slowed', async () => {
+      const messagesPerSecond = 40;
+      const messageBurst = 10;
+      const { hub, connect } = await serve({ messagesPerSecond, messageBurst });
+      const alice = await connect('alice');
+      const bob = await connect('bob');
+      const carol = await connect('carol');
+      const dave = await connect('dave');
+      const pausesBefore = hub.stats.rateLimited;
+      const count = 40;
+      const started = Date.now();
+      for (let i = 0; i < count; i++) alice.sendDirect('bob', `r${i}`);
+      carol.sendDirect('dave', 'not held up');
+      expectDelivery(await dave.next(), 'carol', 'not held up', true);
+      const carolTook = Date.now() - started;
+      for (let i = 0; i < count; i++) expectDelivery(await bob.next(3_000), 'alice', `r${i}`, true);
+      const aliceTook = Date.now() - started;
+      // At least count - burst messages wait for tokens: 30 at 40 a second take 750 ms.
+      expect(aliceTook).toBeGreaterThanOrEqual(((count - messageBurst) / messagesPerSecond) * 1000 * 0.7);
+      expect(carolTook).toBeLessThan(aliceTook);
+      expect(hub.stats.rateLimited).toBeGreaterThan(pausesBefore);
+      // Slowed, not cut off: alice still talks and listens.
+      bob.sendDirect('alice', 'still there?');
+      expectDelivery(await alice.next(), 'bob', 'still there?', true);
+      alice.sendDirect('bob', 'yes');
+      expectDelivery(await bob.next(), 'alice', 'yes', true);
+      await bob.expectNothing(50);
+      expect(await activeTexts(hub)).toEqual(sorted('alice', 'bob', 'carol', 'dave'));
+    });
+
+    itWhen(rules !== undefined)(
+      "tells a connection over maxConnectionsPerAddress its refusal in the protocol's way, then closes it",
+      async () => {
+        const { hub, connect, openRaw } = await serve({ maxConnectionsPerAddress: 2 });
+        const alice = await connect('alice');
+        const bob = await connect('bob');
+        const refused = await openRaw('carol');
+        const ending = await within(refused.ending(), 1_500, 'the refused connection closing');
+        expectFarewell(ending, rules!.refusal, 'the refusal');
+        expect(hub.stats.refusedConnections).toBe(1);
+        expect(await activeTexts(hub)).toEqual(['alice', 'bob']);
+        alice.sendDirect('bob', 'unbothered');
+        expectDelivery(await bob.next(), 'alice', 'unbothered', true);
+      },
+    );
+
+    itWhen(rules !== undefined)(
+      'closes a connection that does not identify within the deadline; one that identified in time stays',
+      async () => {
+        const deadlineMs = 600;
+        const option = rules!.deadlineOption;
+        const { hub, connect, openRaw } = await serve({}, { [option]: deadlineMs });
+        const alice = await connect('alice');
+        const started = Date.now();
+        const silent = await openRaw();
+        const ending = await within(
+          silent.ending(),
+          deadlineMs + 1_000,
+          `the close at the identification deadline (${option}: ${deadlineMs}; does start() apply the contract's options?)`,
+        );
+        expect(Date.now() - started).toBeGreaterThanOrEqual(deadlineMs - 100);
+        expectFarewell(ending, rules!.deadlineNotice, 'the deadline notice');
+        const { session } = await outsider(hub);
+        await session.sendDirect([Name.fromText('alice')], 'you identified in time');
+        expectDelivery(await alice.next(), 'outsider', 'you identified in time', true);
+        await eventually(() => expect(hub.connectionCount).toBe(2)); // alice and the outsider
+      },
+    );
+
+    itWhen(rules !== undefined)(
+      "on close(), tells every client in the protocol's way and resolves within the grace, a client that stopped reading too",
+      async () => {
+        const graceOption = rules!.closeGraceOption;
+        const graceMs = graceOption === null ? DEFAULT_CLOSE_GRACE_MS : 500;
+        const { hub, connect, stop } = await serve(
+          {},
+          graceOption === null ? {} : { [graceOption]: graceMs },
+        );
+        const alice = await connect('alice');
+        const bob = await connect('bob');
+        const stuck = await connect('stuck');
+        // It stops reading with a delivery unread: it never sees the goodbye, so never closes its side.
+        stuck.pauseReading();
+        const { session } = await outsider(hub);
+        await session.sendDirect([Name.fromText('stuck')], 'never read');
+        await sleep(50);
+        const listening = [alice, bob].map((client) => {
+          if (!client.ending) throw new Error('a driver with runtime rules implements ContractClient.ending');
+          return client.ending();
+        });
+        const started = Date.now();
+        // One timer-wheel step and a scheduler's slack over the grace.
+        await within(
+          stop(),
+          graceMs + 1_000,
+          `close() with a client that stopped reading (grace ${graceMs} ms)`,
+        );
+        const took = Date.now() - started;
+        const endings = await within(Promise.all(listening), 500, 'every reading client closed');
+        for (const ending of endings) expectFarewell(ending, rules!.shutdownNotice, 'the shutdown notice');
+        expect(took).toBeLessThan(graceMs + 1_000);
+        expect(await activeTexts(hub)).toEqual(['outsider']);
+        expect(hub.connectionCount).toBe(1); // the outsider, of another protocol
+      },
+    );
   });
 }

@@ -4,8 +4,12 @@ export {
   type AdapterContractOptions,
   type ContractClient,
   type ContractDelivery,
+  type ContractEnding,
+  type ContractFarewell,
   ContractInbox,
+  type ContractRuntimeRules,
   type ContractServer,
+  type RawContractClient,
   runAdapterContract,
 } from './adapter-contract.ts';
 export {
@@ -17,6 +21,7 @@ export {
 } from './cluster-contract.ts';
 export { FakeClock } from './fake-clock.ts';
 export { MemoryCluster } from './memory-cluster.ts';
+export { lastWordsOf, openRawTcp, type RawTcpOptions } from './raw-tcp-client.ts';
 export { type LoggedLine, recordingLogger } from './recording-logger.ts';
 export {
   type MakeStore,
