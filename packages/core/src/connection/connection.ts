@@ -354,7 +354,8 @@ export abstract class Connection<Frame, Farewell = unknown>
   /** Decodes and handles frames until the input runs out or a wait begins. */
   #pump(): void {
     const reader = this.#reader;
-    const bucket = this.#budget();
+    // Made on the first input: a client that never sends (a sessions client, once named) needs none.
+    let bucket: TokenBucket | null = null;
     const runtime = this.runtime;
     while ((this.#state & (HELD | FINISHED)) === 0) {
       let input = this.#input;
@@ -362,6 +363,7 @@ export abstract class Connection<Frame, Farewell = unknown>
         input = this.#nextQueued();
         if (input === null) break;
       }
+      bucket ??= this.#budget();
       if (bucket.exhausted) {
         this.#waitForRate();
         break;
