@@ -1,4 +1,4 @@
-import { defineAdapter, edgeOf } from '@switchboard/core';
+import { ConnectionRuntime, defineAdapter, edgeOf } from '@switchboard/core';
 import { z } from 'zod';
 import { LineChatConnection } from './line-chat-connection.ts';
 
@@ -25,18 +25,18 @@ export default defineAdapter<LineChatOptions>({
   terminalClient: async () => (await import('./terminal-client.ts')).lineChatTerminal,
   async start(context) {
     const { hub, logger, host, port, options } = context;
-    const connections = new Set<LineChatConnection>();
+    // One runtime for all of this adapter's connections: their shared settings and the shutdown.
+    const runtime = new ConnectionRuntime<Buffer | string>(hub, logger, { protocol: 'line-chat' });
     // The edge gives the listener TLS, the PROXY protocol and descriptor limits when configured.
     const listener = await edgeOf(context).listenTcp({ host, port }, (socket, address) => {
-      const connection = new LineChatConnection(socket, hub, logger, options, address);
-      connections.add(connection);
-      socket.once('close', () => connections.delete(connection));
+      new LineChatConnection(runtime, socket, address, options);
     });
     return {
       port: listener.port,
       async close() {
         const closed = listener.close();
-        for (const connection of connections) connection.shutdown();
+        // Each connection says goodbye (its shutdown()); stragglers are cut after the grace.
+        await runtime.shutdown();
         await closed;
       },
     };

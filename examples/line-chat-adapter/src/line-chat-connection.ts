@@ -1,16 +1,13 @@
 import type { Socket } from 'node:net';
 import {
   type ChatMessage,
-  type CoarseTimer,
+  Connection,
+  type ConnectionRuntime,
   checkTextName,
-  type Hub,
-  type Logger,
   Name,
-  type Session,
-  type SessionSink,
-  type TokenBucket,
+  SocketTransport,
 } from '@switchboard/core';
-import { formatDelivery, parseLine } from './line-chat-codec.ts';
+import { formatDelivery, LineReader, parseLine } from './line-chat-codec.ts';
 
 /** Encoded once per message for all line-chat recipients (`message.encoded` caches per encoder). */
 const encodeDirect = (message: ChatMessage) =>
@@ -18,183 +15,87 @@ const encodeDirect = (message: ChatMessage) =>
 const encodeMain = (message: ChatMessage) =>
   Buffer.from(formatDelivery(false, message.sender.text, message.text));
 
+/** A line-chat goodbye: the `error` line the client gets before the server closes. */
+const farewell = (reason: string) => `error\t${reason}\n`;
+
 /**
- * One client. Lines are handled strictly one at a time: while the name claim or the rate limit
- * holds a line, reading pauses, so a client can never make the server buffer more than one
- * chunk of its input.
+ * One client: its commands and its replies. The runtime it extends (`Connection`) does the rest:
+ * admission, lines handled one at a time in order (reading pauses while the name claim or the
+ * rate holds one), the rate, dropping a reader that does not keep up, the name deadline, the
+ * close grace and the counters.
  */
-export class LineChatConnection implements SessionSink {
-  readonly #socket: Socket;
-  readonly #hub: Hub;
-  readonly #logger: Logger;
-  readonly #maxLineBytes: number;
-  readonly #bucket: TokenBucket;
-  readonly #session: Session | null;
-  readonly #nameDeadline: CoarseTimer | null = null;
-  /** Bytes read and not yet split into lines. */
-  #pending: Buffer = Buffer.alloc(0);
+export class LineChatConnection extends Connection<string, Buffer | string> {
   #named = false;
-  #waiting = false;
-  #finished = false;
 
   constructor(
+    runtime: ConnectionRuntime<Buffer | string>,
     socket: Socket,
-    hub: Hub,
-    logger: Logger,
-    options: { maxLineBytes: number; nameTimeoutMs: number },
     address: string,
+    options: { maxLineBytes: number; nameTimeoutMs: number },
   ) {
-    this.#socket = socket;
-    this.#hub = hub;
-    this.#logger = logger;
-    this.#maxLineBytes = options.maxLineBytes;
-    this.#bucket = hub.rateLimiter();
-    socket.on('error', (error) => logger.debug({ err: error }, 'line-chat connection error'));
-    // The hub counts the connection and applies the per-address limits: null means refused.
-    this.#session = hub.open('line-chat', address, this);
-    if (!this.#session) {
-      socket.destroy();
-      return;
-    }
-    // Timers on the hub's wheel run on the core's clock, so tests can drive them.
-    this.#nameDeadline = hub.timers.schedule(options.nameTimeoutMs, () => this.#fail('no name in time'));
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('close', () => this.#finish());
+    super(runtime, new SocketTransport(socket), address, new LineReader(options.maxLineBytes));
+    // Refused by a connection limit: the runtime has closed it already.
+    if (!this.admitted) return;
+    this.setDeadline(options.nameTimeoutMs, 'name');
   }
 
   // ---- what the hub calls ----------------------------------------------------------------
 
   deliver(message: ChatMessage): void {
-    if (!this.#socket.writable) return;
-    this.#socket.write(message.encoded(message.direct ? encodeDirect : encodeMain));
-    // A client that stops reading must not make the server hold its deliveries without bound.
-    if (this.#socket.writableLength > this.#hub.limits.maxQueuedBytes) {
-      this.#hub.stats.slowReaderDrops += 1;
-      this.#drop();
-    }
+    this.send(message.encoded(message.direct ? encodeDirect : encodeMain));
   }
 
-  replaced(): void {
-    this.#fail('your name was taken by a newer connection');
+  override replaced(): void {
+    this.close(farewell('your name was taken by a newer connection'));
   }
 
-  /** Graceful stop: say so, flush what is queued, close. */
-  shutdown(): void {
-    this.#fail('server shutting down');
+  override shutdown(): void {
+    this.close(farewell('server shutting down'));
   }
 
   // ---- what the client sends -------------------------------------------------------------
 
-  #onData(chunk: Buffer): void {
-    if (this.#finished) return;
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
-    this.#pump();
-  }
-
-  /** Handles whole lines until none is left or one must wait (claim, rate limit). */
-  #pump(): void {
-    while (!this.#finished && !this.#waiting) {
-      const newline = this.#pending.indexOf(0x0a);
-      if (newline < 0) {
-        if (this.#pending.length >= this.#maxLineBytes) this.#fail('line too long');
-        break;
-      }
-      if (newline + 1 > this.#maxLineBytes) {
-        this.#fail('line too long');
-        return;
-      }
-      // Invalid UTF-8 reads as U+FFFD, as every protocol shows it.
-      const line = this.#pending.toString('utf8', 0, newline).replace(/\r$/, '');
-      this.#pending = this.#pending.subarray(newline + 1);
-      this.#onLine(line, newline + 1);
-    }
-    if (this.#waiting) this.#socket.pause();
-    else if (!this.#finished) this.#socket.resume();
-  }
-
-  #onLine(line: string, bytes: number): void {
-    if (!this.#named) {
-      this.#claim(line);
-      return;
-    }
+  protected override onFrame(line: string): Promise<unknown> | undefined {
+    if (!this.#named) return this.#claim(line);
     const command = parseLine(line);
-    const session = this.#session!;
-    if (command.kind === 'direct') {
-      if (checkTextName(command.to) === null) {
-        session.sendDirect([Name.fromText(command.to)], command.text).catch((error: unknown) => {
-          this.#logger.warn({ err: error }, 'line-chat send failed');
-        });
-      }
-    } else {
-      session.broadcast(command.text);
+    if (command.kind === 'main') {
+      this.session.broadcast(command.text);
+    } else if (checkTextName(command.to) === null) {
+      this.session.sendDirect([Name.fromText(command.to)], command.text).catch((error: unknown) => {
+        this.runtime.logger.warn({ err: error }, 'line-chat send failed');
+      });
     }
-    // Over the rate the line is still sent; reading waits until the budget is back.
-    if (!this.#bucket.take(bytes)) this.#wait(() => this.#bucket.take());
+    return undefined;
   }
 
-  #claim(name: string): void {
+  /** Returning the claim's promise holds the lines after the name until it is settled. */
+  #claim(name: string): Promise<unknown> | undefined {
     this.#named = true;
-    this.#nameDeadline?.cancel();
+    this.clearDeadline();
     if (checkTextName(name) !== null) {
-      this.#fail('not a name');
-      return;
+      this.close(farewell('not a name'));
+      return undefined;
     }
-    this.#waiting = true;
-    this.#session!.claimGuest(Name.fromText(name)).then(
-      (result) => {
-        this.#waiting = false;
-        if (this.#finished) return;
-        if (result !== 'ok') {
-          this.#fail(`name refused (${result})`);
-          return;
-        }
-        this.#socket.write(`welcome\t${name}\n`);
-        this.#pump();
-      },
-      (error: unknown) => {
-        // The store cannot be reached: the hub already logs that once per interval.
-        this.#logger.debug({ err: error }, 'line-chat claim refused');
-        this.#fail('service temporarily unavailable');
-      },
-    );
+    return this.session.claimGuest(Name.fromText(name)).then((result) => {
+      if (result === 'ok') this.send(`welcome\t${name}\n`);
+      else this.close(farewell(`name refused (${result})`));
+    });
   }
 
-  /** Stops reading until `ready()` says the rate budget is back. */
-  #wait(ready: () => boolean): void {
-    this.#waiting = true;
-    this.#hub.clock.setTimeout(
-      () => {
-        if (this.#finished) return;
-        if (!ready()) {
-          this.#wait(ready);
-          return;
-        }
-        this.#waiting = false;
-        this.#pump();
-      },
-      Math.max(25, this.#bucket.msUntilNext()),
-    );
+  // ---- the runtime's events --------------------------------------------------------------
+
+  protected override onTimeout(): void {
+    this.close(farewell('no name in time'));
   }
 
-  // ---- the end ---------------------------------------------------------------------------
-
-  /** Tells the client why, then closes once the queued deliveries are written. */
-  #fail(reason: string): void {
-    if (this.#finished) return;
-    this.#finish();
-    this.#socket.end(`error\t${reason}\n`);
+  protected override onInvalidInput(): void {
+    this.runtime.stats.oversized += 1;
+    this.close(farewell('line too long'));
   }
 
-  #drop(): void {
-    this.#finish();
-    this.#socket.destroy();
-  }
-
-  #finish(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#nameDeadline?.cancel();
-    this.#pending = Buffer.alloc(0);
-    this.#session?.close();
+  /** The claim failed: the store cannot be reached (the hub already logs that once per interval). */
+  protected override onFailure(error: unknown): void {
+    this.runtime.logger.debug({ err: error }, 'line-chat claim refused');
+    this.close(farewell('service temporarily unavailable'));
   }
 }

@@ -1,5 +1,10 @@
 import { connect } from 'node:net';
-import { type AdapterContractDriver, type ContractClient, ContractInbox } from '@switchboard/core/testing';
+import {
+  type AdapterContractDriver,
+  type ContractClient,
+  ContractInbox,
+  openRawTcp,
+} from '@switchboard/core/testing';
 
 /** What a hostile client might send; the last line is over the limit and ends its connection. */
 const GARBAGE = [
@@ -30,12 +35,15 @@ export const driver: AdapterContractDriver = {
       welcomed = (error) => (error ? reject(error) : resolve());
     });
     let pending = '';
+    /** What the server said last, for the contract's shutdown rule. */
+    let lastWords = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       pending += chunk;
       for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
         const raw = pending.slice(0, newline);
         pending = pending.slice(newline + 1);
+        lastWords = raw;
         const [kind, sender = '', text = ''] = raw.split('\t');
         if (kind === 'welcome') welcomed();
         else if (kind === 'error') welcomed(new Error(`${name} refused: ${raw}`));
@@ -63,7 +71,21 @@ export const driver: AdapterContractDriver = {
         await closed;
       },
       destroy: () => socket.destroy(),
+      ending: async () => {
+        await closed;
+        return { lastWords };
+      },
     };
     return client;
+  },
+  // How line-chat shows the connection runtime's rules: an `error` line, then the close.
+  runtime: {
+    openRaw: ({ port }, name) =>
+      openRawTcp(port, { separator: '\n', ...(name === undefined ? {} : { hello: `${name}\n` }) }),
+    deadlineOption: 'nameTimeoutMs',
+    deadlineNotice: { lastWords: 'error\tno name in time' },
+    refusal: { lastWords: '' },
+    shutdownNotice: { lastWords: 'error\tserver shutting down' },
+    closeGraceOption: null,
   },
 };
