@@ -21,24 +21,25 @@ export class Name {
     return new Name(key);
   }
 
+  /**
+   * The bytes are not kept: the key holds them (a name of an idle connection then costs one
+   * string), and {@link bytes} makes a Buffer only when a protocol writes the name.
+   */
   static fromBytes(bytes: Uint8Array): Name {
     const buffer = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const name = new Name(buffer.toString('latin1'));
-    name.#bytes = Buffer.from(buffer);
-    return name;
+    return new Name(buffer.toString('latin1'));
   }
 
   static fromText(text: string): Name {
-    const bytes = Buffer.from(text, 'utf8');
-    const name = new Name(bytes.toString('latin1'));
-    name.#bytes = bytes;
-    name.#text = text;
+    const name = new Name(Buffer.from(text, 'utf8').toString('latin1'));
+    // An ASCII key is already its text: no second string.
+    name.#text = text.length === name.key.length ? name.key : text;
     return name;
   }
 
-  /** The raw bytes (do not mutate). */
+  /** The raw bytes, made on first use and kept (do not mutate). */
   get bytes(): Buffer {
     this.#bytes ??= Buffer.from(this.key, 'latin1');
     return this.#bytes;
