@@ -2,7 +2,7 @@ import type { Session, SessionSink } from '../hub/session.ts';
 import type { TokenBucket } from '../limits/token-bucket.ts';
 import type { ChatMessage } from '../messages/chat-message.ts';
 import type { CancelTimer } from '../ports/clock.ts';
-import type { CoarseTimer } from '../timers/timer-wheel.ts';
+import type { WheelEntry } from '../timers/timer-wheel.ts';
 import { type ConnectionRuntime, MIN_RATE_WAIT_MS, type RuntimeConnection } from './connection-runtime.ts';
 import type { FrameReader } from './frame-reader.ts';
 import type { Transport, TransportReceiver } from './transport.ts';
@@ -51,7 +51,7 @@ const HELD = BUSY | WAITING | YIELDING | DRAINING;
  * - **graceful close** ({@link close}) with the runtime's grace, and the counters.
  */
 export abstract class Connection<Frame, Farewell = unknown>
-  implements SessionSink, TransportReceiver, RuntimeConnection
+  implements SessionSink, TransportReceiver, RuntimeConnection, WheelEntry
 {
   protected readonly runtime: ConnectionRuntime<Farewell>;
   protected readonly transport: Transport<Farewell>;
@@ -66,13 +66,14 @@ export abstract class Connection<Frame, Farewell = unknown>
   /** Bytes read and not yet paid to the byte budget. */
   #unpaid = 0;
   #rateWait: CancelTimer | null = null;
-  #timer: CoarseTimer | null = null;
   /** When the deadline falls (ms on the clock), 0 for none. */
   #deadlineAt = 0;
   #deadlineTag = '';
   #idleMs = 0;
   #idleTag = '';
   #lastInputAt = 0;
+  /** @internal When the connection's one timer is due: the connection is its own wheel entry. */
+  wheelDeadline = 0;
 
   /**
    * Admits the connection (or refuses it) and starts reading. `address` is the client's, from the
@@ -338,8 +339,7 @@ export abstract class Connection<Frame, Farewell = unknown>
     if ((this.#state & CLOSED) !== 0) return;
     this.#state |= CLOSED | CLOSING;
     this.#finish();
-    this.#timer?.cancel();
-    this.#timer = null;
+    this.runtime.timers.disarm(this);
     this.runtime.untrack(this);
     this.onClosed();
   }
@@ -514,7 +514,7 @@ export abstract class Connection<Frame, Farewell = unknown>
     this.#rateWait = null;
     this.#deadlineAt = 0;
     this.#idleMs = 0;
-    this.#timer?.cancel();
+    this.runtime.timers.disarm(this);
     this.#session?.close();
   }
 
@@ -527,18 +527,18 @@ export abstract class Connection<Frame, Farewell = unknown>
     if (this.#deadlineAt !== 0) due = this.#deadlineAt;
     if (this.#idleMs !== 0) due = Math.min(due, this.#lastInputAt + this.#idleMs);
     if (due === Number.POSITIVE_INFINITY) {
-      this.#timer?.cancel();
+      this.runtime.timers.disarm(this);
       return;
     }
     this.#schedule(Math.max(0, due - this.runtime.clock.now()));
   }
 
   #schedule(ms: number): void {
-    if (this.#timer === null) this.#timer = this.runtime.timers.schedule(ms, () => this.#timerFired());
-    else this.#timer.reset(ms);
+    this.runtime.timers.arm(this, ms);
   }
 
-  #timerFired(): void {
+  /** @internal The timer wheel's call: a deadline, the idle timeout or the close grace is due. */
+  wheelFired(): void {
     if ((this.#state & CLOSING) !== 0) {
       // The close grace is over: the peer did not close its side.
       if ((this.#state & CLOSED) === 0) this.transport.destroy();

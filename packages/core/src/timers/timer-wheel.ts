@@ -7,8 +7,19 @@ export interface CoarseTimer {
   cancel(): void;
 }
 
-class WheelTimer implements CoarseTimer {
-  deadline: number;
+/**
+ * Anything the wheel can hold: an object that is its own timer, so a connection needs no timer
+ * object or callback closure of its own ({@link TimerWheel.arm}).
+ */
+export interface WheelEntry {
+  /** When it is due (ms on the wheel's clock). */
+  wheelDeadline: number;
+  /** Called once it is due; it is off the wheel by then. */
+  wheelFired(): void;
+}
+
+class WheelTimer implements CoarseTimer, WheelEntry {
+  wheelDeadline: number;
   readonly #wheel: TimerWheel;
   readonly #ms: number;
   readonly callback: () => void;
@@ -17,11 +28,15 @@ class WheelTimer implements CoarseTimer {
     this.#wheel = wheel;
     this.#ms = ms;
     this.callback = callback;
-    this.deadline = now + ms;
+    this.wheelDeadline = now + ms;
+  }
+
+  wheelFired(): void {
+    this.callback();
   }
 
   reset(ms = this.#ms): void {
-    this.deadline = this.#wheel.now() + ms;
+    this.wheelDeadline = this.#wheel.now() + ms;
     this.#wheel.add(this);
   }
 
@@ -37,7 +52,7 @@ class WheelTimer implements CoarseTimer {
 export class TimerWheel {
   readonly #clock: Clock;
   readonly #resolutionMs: number;
-  readonly #timers = new Set<WheelTimer>();
+  readonly #timers = new Set<WheelEntry>();
   #stopTicking: CancelTimer | null = null;
 
   readonly #onError: (error: unknown) => void;
@@ -62,14 +77,25 @@ export class TimerWheel {
     return this.#timers.size;
   }
 
+  /** Puts `entry` on the wheel, due `ms` from now; an entry already on it just moves. */
+  arm(entry: WheelEntry, ms: number): void {
+    entry.wheelDeadline = this.#clock.now() + ms;
+    this.add(entry);
+  }
+
+  /** Takes `entry` off the wheel (nothing if it is not on it). */
+  disarm(entry: WheelEntry): void {
+    this.remove(entry);
+  }
+
   /** @internal */
-  add(timer: WheelTimer): void {
+  add(timer: WheelEntry): void {
     this.#timers.add(timer);
     this.#stopTicking ??= this.#clock.setInterval(() => this.#tick(), this.#resolutionMs);
   }
 
   /** @internal */
-  remove(timer: WheelTimer): void {
+  remove(timer: WheelEntry): void {
     this.#timers.delete(timer);
     if (this.#timers.size === 0) this.stop();
   }
@@ -82,10 +108,10 @@ export class TimerWheel {
   #tick(): void {
     const now = this.#clock.now();
     for (const timer of this.#timers) {
-      if (timer.deadline > now) continue;
+      if (timer.wheelDeadline > now) continue;
       this.#timers.delete(timer);
       try {
-        timer.callback();
+        timer.wheelFired();
       } catch (error) {
         // One failing timeout must not stop the others of this tick, nor crash the process.
         queueMicrotask(() => this.#onError(error));
