@@ -131,12 +131,15 @@ export async function names(connection: IrcConnection, params: readonly string[]
     // The main chat: every active name, listed from the names themselves (no array of nicks).
     const listed = await directory.activeNames();
     if (connection.isClosing) return;
-    connection.send(directory.replies.names(connection.nick, channel, listed, directory.toNick));
+    for (const piece of directory.replies.names(connection.nick, channel, listed, directory.toNick)) {
+      connection.send(piece);
+    }
     return;
   }
   const nicks = (await members(connection, channel)) ?? [];
   if (connection.isClosing) return;
-  connection.send(directory.replies.names(connection.nick, channel, nicks, asItIs));
+  for (const piece of directory.replies.names(connection.nick, channel, nicks, asItIs))
+    connection.send(piece);
 }
 
 /** `WHO #channel` or `WHO nick`: one 352 per user, then 315. */

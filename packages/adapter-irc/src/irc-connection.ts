@@ -33,6 +33,9 @@ const WELCOMED = 1;
 /** A keepalive PING is out and unanswered. */
 const AWAITING_PONG = 2;
 
+/** Writes longer than this are not held for the end of the turn (see {@link IrcConnection.send}). */
+const MAX_CORKED_CHARS = 2 * 1024;
+
 /** Everything written in one turn (a welcome, a burst of deliveries) leaves in one syscall. */
 function uncork(socket: Socket): void {
   socket.uncork();
@@ -112,10 +115,16 @@ export class IrcConnection extends Connection<DecodedLine, Buffer | string> {
 
   // ---- for the commands ----------------------------------------------------------------------
 
-  /** Writes lines; nothing once the connection is closing. A turn's writes leave together. */
+  /**
+   * Writes lines; nothing once the connection is closing. A turn's short writes (a welcome's
+   * numerics, a burst of deliveries) leave together in one syscall; a long one (a piece of a big
+   * NAMES) goes at once after them, straight from the stack, never held and copied for the turn.
+   */
   override send(lines: Buffer | string, bytes?: number): boolean {
     const socket = (this.transport as SocketTransport).socket;
-    if (socket.writableCorked === 0 && !this.finished) {
+    if (lines.length > MAX_CORKED_CHARS) {
+      if (socket.writableCorked !== 0) socket.uncork();
+    } else if (socket.writableCorked === 0 && !this.finished) {
       socket.cork();
       process.nextTick(uncork, socket);
     }
@@ -129,7 +138,9 @@ export class IrcConnection extends Connection<DecodedLine, Buffer | string> {
 
   /** Registration is complete: the deadline stops and the keepalive runs. */
   welcome(): void {
-    this.directory.forgetListing();
+    const name = this.session.name;
+    if (name === null) this.directory.forgetListing();
+    else this.directory.noteActive(name);
     this.clearDeadline();
     this.setIdleTimeout(this.directory.options.pingIntervalMs, IDLE);
   }

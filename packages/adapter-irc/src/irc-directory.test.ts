@@ -26,4 +26,27 @@ describe('IrcDirectory listings', () => {
     expect(await directory.isActive(Name.fromText('first'))).toBe(false);
     hub.close();
   });
+
+  it('shows a name an IRC user of this server took in the listing of the turn, in order, without listing again', async () => {
+    const hub = createTestHub();
+    const directory = new IrcDirectory(hub, silentLogger, ircOptionsSchema.parse({}));
+    for (const text of ['bea', 'dan']) await hub.open('other', 'x', sink)!.claimGuest(Name.fromText(text));
+    const listing = directory.activeNames();
+    expect((await listing).map((name) => name.text)).toEqual(['bea', 'dan']);
+    const joiner = hub.open('irc', 'x', sink)!;
+    await joiner.claimGuest(Name.fromText('cy'));
+    directory.noteActive(Name.fromText('cy'));
+    directory.noteActive(Name.fromText('cy'));
+    expect(directory.activeNames()).toBe(listing);
+    expect(await directory.activeNicks()).toEqual(['bea', 'cy', 'dan']);
+    expect(await directory.isActive(Name.fromText('cy'))).toBe(true);
+    // Before this turn's listing is in, the next one is simply asked for anew.
+    await new Promise((resolve) => setImmediate(resolve));
+    await hub.open('irc', 'x', sink)!.claimGuest(Name.fromText('al'));
+    const pending = directory.activeNames();
+    directory.noteActive(Name.fromText('al'));
+    expect(directory.activeNames()).not.toBe(pending);
+    expect((await directory.activeNames()).map((name) => name.text)).toEqual(['al', 'bea', 'cy', 'dan']);
+    hub.close();
+  });
 });

@@ -40,6 +40,8 @@ export class IrcDirectory {
   readonly #shortened = new Map<string, Name>();
   readonly #rooms = new Map<string, Set<RoomMember>>();
   #listing: Promise<Name[]> | null = null;
+  /** What {@link #listing} resolved to, once it has. */
+  #listed: Name[] | null = null;
   #activeKeys: Promise<Set<string>> | null = null;
   #activeNicks: Promise<string[]> | null = null;
 
@@ -105,7 +107,14 @@ export class IrcDirectory {
    */
   activeNames(): Promise<Name[]> {
     if (this.#listing === null) {
-      this.#listing = this.#hub.activeNames();
+      const listing = this.#hub.activeNames();
+      this.#listing = listing;
+      listing.then(
+        (names) => {
+          if (this.#listing === listing) this.#listed = names;
+        },
+        () => {},
+      );
       setImmediate(() => this.forgetListing());
     }
     return this.#listing;
@@ -117,9 +126,35 @@ export class IrcDirectory {
     return this.#activeNicks;
   }
 
-  /** An IRC user of this server took a name: the next listing must show it (to itself first). */
+  /** Names changed in a way the listing of this turn does not show: the next one asks the hub again. */
   forgetListing(): void {
     this.#listing = null;
+    this.#listed = null;
+    this.#activeKeys = null;
+    this.#activeNicks = null;
+  }
+
+  /**
+   * An IRC user of this server took `name`: the listing of this turn shows it from now on (to
+   * itself first, in its welcome). It goes into its place in the listing (sorted by key, as the
+   * hub lists) rather than the listing being made again: a join storm welcomes thousands in a
+   * turn, and each would otherwise copy the whole presence.
+   */
+  noteActive(name: Name): void {
+    const listed = this.#listed;
+    if (listed === null) {
+      this.forgetListing();
+      return;
+    }
+    let low = 0;
+    let high = listed.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (listed[middle]!.key < name.key) low = middle + 1;
+      else high = middle;
+    }
+    if (listed[low]?.key === name.key) return;
+    listed.splice(low, 0, name);
     this.#activeKeys = null;
     this.#activeNicks = null;
   }

@@ -39,9 +39,14 @@ describe('the NAMES answer', () => {
       const nicks = Array.from({ length: count }, (_, i) => nickOfLength(1 + Math.floor(random() * 40), i));
       for (const target of ['*', 'a', 'x'.repeat(64)]) {
         for (const channel of ['#main', '#room\\20two']) {
-          const answer = replies.names(target, channel, nicks, same);
-          expect(answer.toString('utf8')).toBe(namesLineByLine(target, channel, nicks));
-          for (const line of new IrcLineDecoder().push(answer)) {
+          const pieces = replies.names(target, channel, nicks, same);
+          expect(pieces.join('')).toBe(namesLineByLine(target, channel, nicks));
+          // Whole lines in pieces small enough to be written at once.
+          for (const piece of pieces) {
+            expect(piece.endsWith('\r\n')).toBe(true);
+            expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(16 * 1024);
+          }
+          for (const line of new IrcLineDecoder().push(Buffer.from(pieces.join('')))) {
             expect((line as Buffer).length + 2).toBeLessThanOrEqual(MAX_LINE_BYTES);
           }
         }
@@ -52,10 +57,12 @@ describe('the NAMES answer', () => {
   it('sends one nick as a plain last parameter and several as a trailing one', () => {
     const lines = new IrcLineDecoder()
       .push(
-        Buffer.concat([
-          replies.names('me', '#main', ['solo'], same),
-          replies.names('me', '#main', ['a', 'b'], same),
-        ]),
+        Buffer.from(
+          [
+            ...replies.names('me', '#main', ['solo'], same),
+            ...replies.names('me', '#main', ['a', 'b'], same),
+          ].join(''),
+        ),
       )
       .map((line) => (line as Buffer).toString('utf8'));
     expect(lines).toEqual([

@@ -85,6 +85,12 @@ export const ircRefusals = {
 
 const NOT_IN_A_WORD = /[\s\u0000]/g;
 
+/**
+ * Bytes of one piece of a NAMES answer: under the 16 KiB a socket writes straight from the stack,
+ * so a big listing is never copied into one large native buffer.
+ */
+const NAMES_PIECE_BYTES = 15 * 1024;
+
 function oneWord(param: string): string {
   const word = param.replace(NOT_IN_A_WORD, '?');
   return word.length === 0 ? '*' : word.charCodeAt(0) === 0x3a ? `?${word.slice(1)}` : word;
@@ -106,52 +112,41 @@ export class ServerReplies {
   }
 
   /**
-   * NAMES' answer: `353` lines listing the nicks of `items`, each line packed as full as 512 bytes
-   * allow, then `366` — the lines {@link numeric} makes, as one buffer: a main chat of thousands is
-   * one write, with no string per line (a welcome lists it, and a join storm is thousands of them).
+   * NAMES' answer: `353` lines listing the nicks of `items`, each packed as full as 512 bytes
+   * allow, then `366` — the lines {@link numeric} makes, joined into pieces of about
+   * {@link NAMES_PIECE_BYTES}: a main chat of thousands costs a few strings made in one go each, no
+   * string per line or per nick, and each piece is small enough for the socket to write at once.
    */
-  names<T>(target: string, channel: string, items: readonly T[], nickOf: (item: T) => string): Buffer {
-    const head = `:${this.serverName} ${RPL.NAMREPLY} ${target} = ${oneWord(channel)} `;
-    const headBytes = Buffer.byteLength(head);
+  names<T>(target: string, channel: string, items: readonly T[], nickOf: (item: T) => string): string[] {
     // What a line holds besides its nicks (with ` :` and CR LF), against the 512-byte limit.
     const overhead = Buffer.byteLength(`:${this.serverName} ${RPL.NAMREPLY} ${target} = ${channel} :\r\n`);
-    const end = this.numeric(RPL.ENDOFNAMES, target, channel, 'End of /NAMES list');
-    // First where each line starts and the size; then the bytes.
-    const starts: number[] = [];
-    let total = Buffer.byteLength(end);
-    let size = overhead;
-    for (let i = 0; i < items.length; i++) {
-      const bytes = Buffer.byteLength(nickOf(items[i]!)) + 1;
-      const from = starts.length === 0 ? -1 : starts[starts.length - 1]!;
-      if (from === -1 || (size + bytes > MAX_LINE_BYTES && i > from)) {
-        if (from !== -1) total += lineBytes(headBytes, size - overhead, i - from, nickOf(items[from]!));
-        starts.push(i);
-        size = overhead;
+    const pieces: string[] = [];
+    let piece = '';
+    let pieceBytes = 0;
+    const line: string[] = [];
+    let i = 0;
+    while (i < items.length) {
+      const first = nickOf(items[i]!);
+      line.push(first);
+      let size = overhead + Buffer.byteLength(first) + 1;
+      for (i += 1; i < items.length; i++) {
+        const nick = nickOf(items[i]!);
+        const bytes = Buffer.byteLength(nick) + 1;
+        if (size + bytes > MAX_LINE_BYTES) break;
+        line.push(nick);
+        size += bytes;
       }
-      size += bytes;
-    }
-    if (starts.length > 0) {
-      const from = starts[starts.length - 1]!;
-      total += lineBytes(headBytes, size - overhead, items.length - from, nickOf(items[from]!));
-    }
-    const out = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (let line = 0; line < starts.length; line++) {
-      const from = starts[line]!;
-      const to = line + 1 < starts.length ? starts[line + 1]! : items.length;
-      const first = nickOf(items[from]!);
-      at += out.write(head, at);
-      if (isTrailing(to - from, first)) out[at++] = 0x3a;
-      at += out.write(first, at);
-      for (let i = from + 1; i < to; i++) {
-        out[at++] = 0x20;
-        at += out.write(nickOf(items[i]!), at);
+      piece += this.numeric(RPL.NAMREPLY, target, '=', channel, line.join(' '));
+      line.length = 0;
+      pieceBytes += size;
+      if (pieceBytes >= NAMES_PIECE_BYTES) {
+        pieces.push(piece);
+        piece = '';
+        pieceBytes = 0;
       }
-      out[at++] = 0x0d;
-      out[at++] = 0x0a;
     }
-    out.write(end, at);
-    return out;
+    pieces.push(piece + this.numeric(RPL.ENDOFNAMES, target, channel, 'End of /NAMES list'));
+    return pieces;
   }
 
   /** Any other server message (`PONG`, `CAP`, `NOTICE`, `AUTHENTICATE`). */
@@ -163,14 +158,4 @@ export class ServerReplies {
   error(text: string): string {
     return `ERROR :${text}\r\n`;
   }
-}
-
-/** Whether a 353 line's nicks go as a trailing parameter, as {@link formatIrcLine} decides it. */
-function isTrailing(count: number, first: string): boolean {
-  return count > 1 || first.length === 0 || first.includes(' ') || first.charCodeAt(0) === 0x3a;
-}
-
-/** One 353 line's bytes: `nickBytes` counts each nick and a space after it (one too many). */
-function lineBytes(headBytes: number, nickBytes: number, count: number, first: string): number {
-  return headBytes + (isTrailing(count, first) ? 1 : 0) + nickBytes - 1 + 2;
 }
