@@ -230,7 +230,8 @@ describe('sessions: shutdown', () => {
   });
 
   it('cuts off a client that does not answer the close frame', async () => {
-    const { port, running, hub } = await start();
+    // Shutdown waits the close grace of every close (closeGraceMs, 2 s by default): one second here.
+    const { port, running, hub } = await start({ closeGraceMs: 1_000 });
     const { client } = await session(port, 'stuck');
     client.ws.pause();
     const started = Date.now();

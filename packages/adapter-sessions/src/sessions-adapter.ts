@@ -1,40 +1,37 @@
-import type { IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { closeCodes, frameLimit, HttpDeadline } from '@switchboard/adapter-json-ws';
+import { frameLimit, HttpDeadline } from '@switchboard/adapter-json-ws';
 import {
   type AdapterStartContext,
+  defineAdapter,
   edgeOf,
   errorMessage,
   isServiceUnavailable,
   Name,
   type RunningAdapter,
 } from '@switchboard/core';
-import fastify from 'fastify';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatSessionList, httpRefusal, parseUpgradeTarget, RETRY_AFTER_SECONDS } from './sessions-codec.ts';
-import { SessionsConnection } from './sessions-connection.ts';
-import type { SessionsOptions } from './sessions-options.ts';
+import { SessionsConnection, SessionsRuntime } from './sessions-connection.ts';
+import { type SessionsOptions, sessionsOptionsSchema } from './sessions-options.ts';
 
-/** How long shutdown waits for clients to answer the close frame before cutting them off. */
-const SHUTDOWN_GRACE_MS = 1_000;
+const TEXT = 'text/plain; charset=utf-8';
 
 /**
- * HTTP and WebSocket on one port: fastify serves `GET /sessions` (and explains `GET /`), and
- * the upgrade of `GET /?client_id=ID` is checked here before `ws` takes the socket.
+ * HTTP and WebSocket on one port: `GET /sessions` lists the sessions (and `GET /` explains
+ * itself), and the upgrade of `GET /?client_id=ID` is checked here before `ws` takes the socket.
  */
 export async function startSessions(context: AdapterStartContext<SessionsOptions>): Promise<RunningAdapter> {
   const { hub, logger, options } = context;
-  const connections = new Set<SessionsConnection>();
-  /** Every upgraded socket, refused ones included, so shutdown can cut off whoever lingers. */
-  const sockets = new Set<WebSocket>();
-  let closing = false;
-
+  const runtime = new SessionsRuntime(hub, logger, options);
   const edge = edgeOf(context);
   // The edge's HTTP(S) server: TLS, accept errors and descriptor counts as on every port.
-  const app = fastify({ logger: false, serverFactory: (handler) => edge.httpServer(handler) });
+  const server = edge.httpServer((request, response) => {
+    void answer(request, response);
+  });
+  const deadline = new HttpDeadline(server, hub.timers, options.httpRequestTimeoutMs);
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -42,31 +39,35 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     clientTracking: false,
   });
 
-  app.get('/sessions', async (_request, reply) => {
+  /** Plain HTTP: the two routes of SPEC §6 (GET and HEAD), 404 for anything else. */
+  const answer = async (request: IncomingMessage, response: ServerResponse) => {
+    const target = request.url ?? '/';
+    const question = target.indexOf('?');
+    const path = question === -1 ? target : target.slice(0, question);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return respond(response, 404, 'connect to /?client_id=ID, or GET /sessions');
+    }
+    if (path === '/sessions') return listSessions(response);
+    const upgrade = parseUpgradeTarget(target, options.maxClientIdBytes);
+    if (upgrade.ok) return respond(response, 426, 'upgrade to WebSocket to open a session');
+    return respond(response, upgrade.status, upgrade.message);
+  };
+
+  const listSessions = async (response: ServerResponse) => {
     let entries: Array<[string, string]>;
     try {
       entries = await hub.sessions.list();
     } catch (error) {
       // The directory lives in Redis in a cluster: out of reach is an outage, not a server bug.
       logger.warn({ err: error }, 'session directory unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', String(RETRY_AFTER_SECONDS))
-        .type('text/plain; charset=utf-8')
-        .send(`${errorMessage('SERVICE_UNAVAILABLE')}\n`);
+      return respond(response, 503, errorMessage('SERVICE_UNAVAILABLE'), RETRY_AFTER);
     }
-    return reply.type('text/plain; charset=utf-8').send(formatSessionList(entries));
-  });
-  app.get('/', async (request, reply) => {
-    const target = parseUpgradeTarget(request.url, options.maxClientIdBytes);
-    const [status, message] = target.ok
-      ? [426, 'upgrade to WebSocket to open a session']
-      : [target.status, target.message];
-    return reply.code(status).type('text/plain; charset=utf-8').send(`${message}\n`);
-  });
+    const body = formatSessionList(entries);
+    response.writeHead(200, { 'content-type': TEXT, 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+  };
 
-  const deadline = new HttpDeadline(app.server, hub.timers, options.httpRequestTimeoutMs);
-  const refuse = (socket: Duplex, status: number, message: string) => {
+  const refuse = (socket: Socket, status: number, message: string) => {
     if (!socket.writable) return socket.destroy();
     socket.end(httpRefusal(status, STATUS_CODES[status] ?? '', message));
     // A peer that never closes its side would keep the half-closed socket.
@@ -74,21 +75,10 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     socket.once('close', () => linger.cancel());
   };
 
-  const accept = (ws: WebSocket, request: IncomingMessage, clientId: string) => {
-    sockets.add(ws);
-    ws.once('close', () => sockets.delete(ws));
-    if (closing) {
-      ws.close(closeCodes.goingAway, 'server shutting down');
-      return;
-    }
-    const address = edge.clientAddress(request);
-    const connection = new SessionsConnection(ws, clientId, address, hub, options, logger);
-    connections.add(connection);
-    void connection.closed.then(() => connections.delete(connection));
-  };
+  const onUpgradeError = (error: Error) => logger.debug({ err: error }, 'sessions upgrade socket error');
 
   const upgrade = async (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.on('error', (error) => logger.debug({ err: error }, 'sessions upgrade socket error'));
+    socket.on('error', onUpgradeError);
     deadline.release(socket);
     // The registered-name check may wait on a store that hangs: the upgrade has its own deadline.
     let expired = false;
@@ -104,7 +94,7 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
   };
 
   const admit = async (request: IncomingMessage, socket: Socket, head: Buffer, expired: () => boolean) => {
-    if (closing) return refuse(socket, 503, 'server shutting down');
+    if (runtime.shuttingDown) return refuse(socket, 503, 'server shutting down');
     const target = parseUpgradeTarget(request.url ?? '/', options.maxClientIdBytes);
     if (!target.ok) return refuse(socket, target.status, target.message);
     let registered: boolean;
@@ -118,34 +108,60 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     }
     if (expired()) return;
     if (registered) return refuse(socket, 403, 'client_id is the name of a registered user');
-    if (closing) return refuse(socket, 503, 'server shutting down');
+    if (runtime.shuttingDown) return refuse(socket, 503, 'server shutting down');
     if (socket.destroyed) return;
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, target.clientId));
+    const address = edge.clientAddress(request);
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      // ws handles the socket's errors from now on.
+      socket.removeListener('error', onUpgradeError);
+      new SessionsConnection(runtime, ws, target.clientId, address);
+    });
   };
-  app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     void upgrade(request, socket, head);
   });
 
-  await app.listen({ host: context.host, port: context.port });
-  const port = (app.server.address() as AddressInfo).port;
+  server.listen(context.port, context.host);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
 
+  let closed: Promise<void> | null = null;
   return {
     port,
-    async close() {
-      if (closing) return;
-      closing = true;
-      const appClosed = app.close();
-      const all = [...connections];
-      for (const connection of all) connection.shutdown();
-      const allClosed = Promise.all(all.map((connection) => connection.closed));
-      await Promise.race([allClosed, sleep(SHUTDOWN_GRACE_MS, undefined, { ref: false })]);
-      for (const ws of sockets) ws.terminate();
-      // HTTP connections that never upgraded (silent, or half a request) would hold
-      // app.close() open forever; upgraded sockets are not in this list.
-      app.server.closeAllConnections();
-      await allClosed;
-      await appClosed;
-      wss.close();
+    close() {
+      closed ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Every session is closed with 1001; those that do not answer are cut off after the grace.
+        await runtime.shutdown();
+        // HTTP connections that never upgraded (silent, or half a request) would hold
+        // server.close() open forever; upgraded sockets are not in this list.
+        server.closeAllConnections();
+        await serverClosed;
+        wss.close();
+      })();
+      return closed;
     },
   };
 }
+
+const RETRY_AFTER = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+
+/** A text/plain answer with a trailing newline (HEAD gets the headers only: Node leaves the body out). */
+function respond(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  const body = `${message}\n`;
+  response.writeHead(status, { 'content-type': TEXT, 'content-length': Buffer.byteLength(body), ...headers });
+  response.end(body);
+}
+
+/** One WebSocket session per client id, listed at `/sessions`, speaking json-ws (SPEC §6, seed 002). */
+export const sessionsAdapter = defineAdapter<SessionsOptions>({
+  name: 'sessions',
+  defaultPort: 8880,
+  optionsSchema: sessionsOptionsSchema,
+  start: startSessions,
+});

@@ -1,226 +1,209 @@
 import { randomUUID } from 'node:crypto';
 import {
   answerChatFrame,
+  type CloseFrame,
   closeCodes,
-  closeWithGrace,
   decodeClientFrame,
   encodeErrorFrame,
-  encodeReceiveMessageFrame,
-  frameLength,
-  frameText,
-  InboundFlow,
-  type JsonWsRefusal,
+  encodeTextFrame,
+  framePayloadBytes,
+  isBinaryMessage,
+  isMessageTooBig,
   jsonWsErrors,
-  sendFrame,
+  MAX_QUEUED_FRAMES,
+  receiveMessageText,
+  WebSocketTransport,
 } from '@switchboard/adapter-json-ws';
 import {
   type ChatMessage,
   type ClaimResult,
-  type CoarseTimer,
+  Connection,
+  type ConnectionHost,
+  ConnectionRuntime,
   type ErrorCode,
-  type Hub,
   isServiceUnavailable,
   type Logger,
   Name,
-  type ProtocolStats,
-  type Session,
-  type SessionSink,
+  type SessionDirectory,
+  wholeMessages,
 } from '@switchboard/core';
-import { type RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { SessionsOptions } from './sessions-options.ts';
 import { sessionsRefusals } from './sessions-refusals.ts';
 
 export const PROTOCOL = 'sessions';
 
-/** Frames as the flow queues them: the text of a text frame, or null for a binary frame. */
-type InboundFrame = string | null;
-
-/**
- * One sessions client: a guest named by its `client_id`, with a session id of its own, kept
- * alive by pings only while it is silent. After the session id it speaks json-ws.
- */
-export class SessionsConnection implements SessionSink {
-  readonly clientId: string;
-  /** Set once the name is claimed and the id sent; null before, or if the claim failed. */
-  sessionId: string | null = null;
-  /** Settles when the socket is closed, whatever closed it. */
-  readonly closed: Promise<void>;
-  readonly #ws: WebSocket;
-  readonly #hub: Hub;
-  readonly #options: SessionsOptions;
-  readonly #logger: Logger;
-  readonly #session: Session | null;
-  /** This protocol's counters, also before (or without) a session. */
-  readonly #stats: ProtocolStats;
-  readonly #flow: InboundFlow<InboundFrame>;
-  readonly #keepalive: CoarseTimer | null;
-  #awaitingPong = false;
-  readonly #reply = (frame: string): void => this.#send(frame);
+/** What every sessions connection shares: the runtime, the options and the session directory. */
+export class SessionsRuntime extends ConnectionRuntime<CloseFrame> {
+  readonly options: SessionsOptions;
+  /** `client_id` → session id of every live session (the whole service's, in a cluster). */
+  readonly directory: SessionDirectory;
 
   constructor(
-    ws: WebSocket,
-    clientId: string,
-    address: string,
-    hub: Hub,
-    options: SessionsOptions,
+    host: ConnectionHost & { readonly sessions: SessionDirectory },
     logger: Logger,
+    options: SessionsOptions,
   ) {
-    this.clientId = clientId;
-    this.#ws = ws;
-    this.#hub = hub;
-    this.#options = options;
-    this.#logger = logger;
-    this.#stats = hub.stats.forProtocol(PROTOCOL);
-    this.#flow = new InboundFlow<InboundFrame>(
-      ws,
-      hub,
-      this.#stats,
-      (frame) => this.#handle(frame),
-      (error) => this.#failed(error),
-      () => this.#close(closeCodes.policyViolation, 'too much input at once'),
-    );
-    ws.on('error', (error) => {
-      // A frame over the hard limit: ws closes with 1009 and says so here.
-      if ((error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
-        this.#stats.oversized += 1;
-      logger.debug({ err: error }, 'sessions connection error');
+    const { close: code, reason } = sessionsRefusals.TOO_MANY_CONNECTIONS;
+    super(host, logger, {
+      protocol: PROTOCOL,
+      closeGraceMs: options.closeGraceMs,
+      refusal: { code, reason },
+      // It speaks json-ws, with json-ws's bound on frames waiting behind an answer (then 1008).
+      maxQueuedInputs: MAX_QUEUED_FRAMES,
     });
-    this.closed = new Promise((resolve) => {
-      ws.once('close', () => {
-        this.#keepalive?.cancel();
-        this.#flow.stop();
-        this.#session?.close();
-        // Only if still ours: a newer connection of this client id may own the entry already.
-        if (this.sessionId !== null) hub.sessions.delete(clientId, this.sessionId);
-        resolve();
-      });
-    });
-    const admission = hub.admit(PROTOCOL, address, this);
-    this.#session = typeof admission === 'string' ? null : admission;
-    if (this.#session === null) {
-      this.#keepalive = null;
-      const { close, reason } = sessionsRefusals.TOO_MANY_CONNECTIONS;
-      closeWithGrace(ws, hub.timers, options.closeGraceMs, close, reason);
-      return;
-    }
-    this.#keepalive = hub.timers.schedule(options.pingIntervalMs, () => this.#onSilence());
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('ping', (data) => this.#onControlFrame(data));
-    ws.on('pong', (data) => this.#onControlFrame(data));
+    this.options = options;
+    this.directory = host.sessions;
+  }
+}
+
+// Timer tags.
+const CLAIM_DEADLINE = 'claim';
+const SILENCE = 'silence';
+const PONG_DEADLINE = 'pong';
+
+const REPLACED: CloseFrame = { code: closeCodes.replaced, reason: 'replaced' };
+const DISCONNECTED: CloseFrame = { code: closeCodes.disconnected, reason: jsonWsErrors.disconnected };
+const GOING_AWAY: CloseFrame = { code: closeCodes.goingAway, reason: 'server shutting down' };
+const TOO_MUCH_INPUT: CloseFrame = { code: closeCodes.policyViolation, reason: 'too much input at once' };
+
+/** Module-level so every sessions recipient of a message shares one frame, framed once. */
+const encodeDelivery = (message: ChatMessage): Buffer => encodeTextFrame(receiveMessageText(message));
+
+/**
+ * One sessions client: a guest named by its `client_id`, with a session id of its own, kept alive
+ * by pings only while it is silent. Its frames wait (reading paused) until the name is claimed and
+ * the session id sent; after that it speaks json-ws, in order and within the rate (the runtime).
+ */
+export class SessionsConnection extends Connection<Buffer, CloseFrame> {
+  protected declare readonly runtime: SessionsRuntime;
+  readonly #clientId: string;
+  /** Set once the name is claimed and the id sent; null before, or if the claim failed. */
+  #sessionId: string | null = null;
+  /** A keepalive ping is out and its pong deadline not yet passed. */
+  #pingOut = false;
+
+  /** `address`: the client's, from the edge (a trusted proxy's word, else the peer). */
+  constructor(runtime: SessionsRuntime, ws: WebSocket, clientId: string, address: string) {
+    super(runtime, new WebSocketTransport(ws), address, wholeMessages);
+    this.#clientId = clientId;
+    if (!this.admitted) return;
     // A claim waiting on a store or a cluster that hangs must not hold the connection unnamed.
-    const claimDeadline = hub.timers.schedule(options.upgradeTimeoutMs, () =>
-      this.#refuse('SERVICE_UNAVAILABLE'),
-    );
-    this.#flow.waitFor(this.#claim(this.#session).finally(() => claimDeadline.cancel()));
-    ws.once('close', () => claimDeadline.cancel());
+    this.setDeadline(runtime.options.upgradeTimeoutMs, CLAIM_DEADLINE);
+    this.hold(this.#claim());
   }
 
   deliver(message: ChatMessage): void {
-    this.#send(message.encoded(encodeReceiveMessageFrame));
+    const frame = message.encoded(encodeDelivery);
+    this.send(frame, framePayloadBytes(frame));
   }
 
   /** A newer connection took this client id, here or on another node. */
-  replaced(): void {
-    this.#close(closeCodes.replaced, 'replaced');
+  override replaced(): void {
+    this.close(REPLACED);
   }
 
   /** An administrator disconnected this client id: close with 4003 and the reason. */
-  disconnected(): void {
-    this.#close(closeCodes.disconnected, jsonWsErrors.disconnected);
+  override disconnected(): void {
+    this.close(DISCONNECTED);
   }
 
-  shutdown(): void {
-    this.#close(closeCodes.goingAway, 'server shutting down');
+  override shutdown(): void {
+    this.close(GOING_AWAY);
   }
 
-  async #claim(session: Session): Promise<void> {
+  protected override onFrame(message: Buffer): Promise<unknown> | undefined {
+    const session = this.session;
+    // Not named (the claim failed and the connection is closing): nothing to answer for.
+    if (session.name === null) return undefined;
+    if (isBinaryMessage(message)) {
+      this.send(encodeErrorFrame(jsonWsErrors.binaryFrame));
+      return undefined;
+    }
+    // `ws` has already checked that a text frame is UTF-8.
+    const decoded = decodeClientFrame(message.toString('utf8'), this.runtime.options);
+    if (!decoded.ok) {
+      if (decoded.oversized) this.runtime.stats.oversized += 1;
+      this.send(encodeErrorFrame(decoded.error));
+      return undefined;
+    }
+    return answerChatFrame(session, decoded.frame, (frame) => this.send(frame));
+  }
+
+  protected override onTimeout(tag: string): void {
+    if (tag === CLAIM_DEADLINE) {
+      this.#refuse('SERVICE_UNAVAILABLE');
+    } else if (tag === PONG_DEADLINE) {
+      this.#pingOut = false;
+      // No answer to the ping, nor anything else: cut off (onClosed deletes the session).
+      if (!this.heard) this.drop();
+    } else if (!this.#pingOut) {
+      // Silent for a whole ping interval (its pings and pongs count as talking): ask.
+      this.#pingOut = true;
+      this.awaitInput();
+      (this.transport as WebSocketTransport).ws.ping();
+      this.setDeadline(this.runtime.options.pongTimeoutMs, PONG_DEADLINE);
+    }
+  }
+
+  /** Frames of a few bytes each, more than a chat client could send at once: a flood. */
+  protected override onInputOverflow(): void {
+    this.close(TOO_MUCH_INPUT);
+  }
+
+  /** A frame's answer failed: the client hears so and may go on. */
+  protected override onFailure(error: unknown): void {
+    // A store or the cluster out of reach is an outage the hub already warns about, not a bug.
+    if (isServiceUnavailable(error)) {
+      this.send(encodeErrorFrame(jsonWsErrors.unavailable));
+      return;
+    }
+    this.runtime.logger.error({ err: error }, 'sessions frame failed');
+    this.send(encodeErrorFrame(jsonWsErrors.internal));
+  }
+
+  /** @internal A frame over the hard limit: `ws` closes with 1009 and says so here. */
+  override failed(error: Error): void {
+    if (isMessageTooBig(error)) this.runtime.stats.oversized += 1;
+    super.failed(error);
+  }
+
+  protected override onClosed(): void {
+    // Only if still ours: a newer connection of this client id may own the entry already.
+    if (this.#sessionId !== null) this.runtime.directory.delete(this.#clientId, this.#sessionId);
+  }
+
+  async #claim(): Promise<void> {
+    const session = this.session;
     let result: ClaimResult;
     try {
-      result = await session.claimGuest(Name.fromText(this.clientId));
+      result = await session.claimGuest(Name.fromText(this.#clientId));
     } catch (error) {
       if (!isServiceUnavailable(error)) throw error;
       // An outage, which the hub already warns about: 1013 tells the client to try again later.
       this.#refuse('SERVICE_UNAVAILABLE');
       return;
     }
-    if (result !== 'ok') this.#refuse(result);
-    // Refused, or gone while claiming: the connection is already closing.
-    if (result !== 'ok' || session.name === null || this.#ws.readyState !== WebSocket.OPEN) return;
+    if (result !== 'ok') {
+      this.#refuse(result);
+      return;
+    }
+    // Replaced or gone while claiming: the connection is already closing.
+    if (session.name === null || this.finished) return;
+    this.clearDeadline();
     const sessionId = randomUUID();
-    this.sessionId = sessionId;
-    this.#hub.sessions.set(this.clientId, sessionId);
-    this.#send(sessionId);
+    this.#sessionId = sessionId;
+    this.runtime.directory.set(this.#clientId, sessionId);
+    this.send(sessionId);
+    // Any input restarts the silence; only a client silent for a whole interval is pinged.
+    this.setIdleTimeout(this.runtime.options.pingIntervalMs, SILENCE);
   }
 
-  #onMessage(data: RawData, isBinary: boolean): void {
-    this.#heard();
-    this.#flow.push(isBinary ? null : frameText(data), frameLength(data));
-  }
-
-  #onControlFrame(data: Buffer): void {
-    this.#heard();
-    this.#flow.countControlFrame(data.length);
-  }
-
-  /** Anything from the client proves it is there: no ping is due for another interval. */
-  #heard(): void {
-    this.#awaitingPong = false;
-    this.#keepalive!.reset(this.#options.pingIntervalMs);
-  }
-
-  #onSilence(): void {
-    if (this.#awaitingPong) {
-      // The close handler deletes the session.
-      this.#ws.terminate();
-      return;
-    }
-    this.#awaitingPong = true;
-    this.#ws.ping();
-    this.#keepalive!.reset(this.#options.pongTimeoutMs);
-  }
-
-  #handle(frame: InboundFrame): Promise<void> | undefined {
-    const session = this.#session!;
-    // Not named (the claim failed and the connection is closing): nothing to answer for.
-    if (session.name === null) return undefined;
-    if (frame === null) {
-      this.#send(encodeErrorFrame(jsonWsErrors.binaryFrame));
-      return undefined;
-    }
-    const decoded = decodeClientFrame(frame, this.#options);
-    if (!decoded.ok) {
-      if (decoded.oversized) this.#stats.oversized += 1;
-      this.#send(encodeErrorFrame(decoded.error));
-      return undefined;
-    }
-    return answerChatFrame(session, decoded.frame, this.#reply);
-  }
-
-  #send(frame: string | Buffer): void {
-    sendFrame(this.#ws, this.#hub, frame, this.#stats);
-  }
-
-  /** Says a refusal of the core as sessions does: an error frame, or the close it decides. */
+  /** Says a refusal of the core as sessions does: a close with its code, or an error frame. */
   #refuse(code: ErrorCode): void {
-    const refusal: JsonWsRefusal = sessionsRefusals[code];
+    const refusal = sessionsRefusals[code];
     if (refusal === null) return;
-    if ('close' in refusal) this.#close(refusal.close, refusal.reason);
-    else this.#send(encodeErrorFrame(refusal.error));
-  }
-
-  #close(code: number, reason: string): void {
-    // Closing: nothing more of this connection's input runs.
-    this.#flow.stop();
-    closeWithGrace(this.#ws, this.#hub.timers, this.#options.closeGraceMs, code, reason);
-  }
-
-  #failed(error: unknown): void {
-    // A store or the cluster out of reach is an outage the hub already warns about, not a bug.
-    if (isServiceUnavailable(error)) {
-      this.#send(encodeErrorFrame(jsonWsErrors.unavailable));
-      return;
-    }
-    this.#logger.error({ err: error }, 'sessions frame failed');
-    this.#send(encodeErrorFrame(jsonWsErrors.internal));
+    if ('close' in refusal) this.close({ code: refusal.close, reason: refusal.reason });
+    else this.send(encodeErrorFrame(refusal.error));
   }
 }
