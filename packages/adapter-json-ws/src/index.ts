@@ -1,6 +1,4 @@
-export { closeWithGrace } from './close-with-grace.ts';
 export { HttpDeadline } from './http-deadline.ts';
-export { InboundFlow, type PausableSocket } from './inbound-flow.ts';
 export { jsonWsAdapter, MAX_QUEUED_FRAMES } from './json-ws-adapter.ts';
 export { answerChatFrame, jsonWsErrors, MAX_NAMED_IN_ERROR, notActiveError } from './json-ws-chat.ts';
 export {
@@ -12,8 +10,6 @@ export {
   encodeChatStatusFrame,
   encodeErrorFrame,
   encodeReceiveMessageFrame,
-  frameLength,
-  frameText,
   type HelloFrame,
   isLongerThan,
   largestFrameBytes,
@@ -27,7 +23,6 @@ export {
 export { closeCodes, JsonWsConnection, type JsonWsRuntime } from './json-ws-connection.ts';
 export { frameLimit, type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 export { type JsonWsRefusal, jsonWsRefusals, refusalErrorFrame } from './json-ws-refusals.ts';
-export { sendFrame } from './send-frame.ts';
 export {
   type CloseFrame,
   encodeTextFrame,

@@ -182,23 +182,6 @@ export function isLongerThan(text: string, max: number): boolean {
   return false;
 }
 
-/** The payload size of a frame as `ws` hands it over, for the byte rate. */
-export function frameLength(data: Buffer | ArrayBuffer | Buffer[]): number {
-  if (Array.isArray(data)) {
-    let length = 0;
-    for (const part of data) length += part.length;
-    return length;
-  }
-  return data.byteLength;
-}
-
-/** The text of a text frame as `ws` hands it over (`ws` has already checked it is UTF-8). */
-export function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
 /** The error for a `recievers` array longer than `max`, or null (also when it is no array). */
 function countRecipientsOver(value: object, max: number): string | null {
   const data = (value as { data?: unknown }).data;
