@@ -58,6 +58,22 @@ describe('timeout', () => {
     expect(await client.next(2_000)).toBe(plain('timeout'));
     await client.waitClosed();
   });
+
+  it('is not reset by the bytes of a command that never ends', async () => {
+    const server = await start({ inactivityTimeoutMs: 300 });
+    const client = await server.connect();
+    expect(await client.ask(plain('prolongate'))).toBe(plain('prolongate_ack'));
+    const started = Date.now();
+    // A byte every 50 ms, never a U+001E: "without a command" all along.
+    const trickle = setInterval(() => client.write('p'), 50);
+    try {
+      expect(await client.next(2_000)).toBe(plain('timeout'));
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await client.waitClosed();
+  });
 });
 
 describe('invalidation', () => {

@@ -152,6 +152,33 @@ describe('rate limit', () => {
   });
 });
 
+describe('closing while input waits for the rate', () => {
+  it('reads and discards what still comes, so the close is a FIN the client sees at once, not a reset', async () => {
+    const server = await start({}, { limits: { messagesPerSecond: 10, messageBurst: 2 } });
+    const socket = connect({ host: '127.0.0.1', port: server.port });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const received: Buffer[] = [];
+    const errors: Error[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', (error) => errors.push(error));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    // Over the rate, then bytes that are not UTF-8, then far more than the socket buffers hold.
+    socket.write(plain('prolongate').repeat(3));
+    socket.write(Buffer.from([0x77, 0xff, 0x1e]));
+    socket.write(Buffer.alloc(4 * 1024 * 1024, 0x61));
+    let ioErrorAt = 0;
+    socket.on('data', () => {
+      if (ioErrorAt === 0 && Buffer.concat(received).toString().endsWith(plain('io_error')))
+        ioErrorAt = Date.now();
+    });
+    await closed;
+    expect(Buffer.concat(received).toString()).toBe(plain('prolongate_ack').repeat(3) + plain('io_error'));
+    expect(errors).toEqual([]);
+    // Well inside the close grace (1 s), after which a reset would come.
+    expect(Date.now() - ioErrorAt).toBeLessThan(800);
+  });
+});
+
 describe('slow readers', () => {
   it('drops a client that stops reading once its queue passes the limit; the others get everything', async () => {
     const server = await start({}, { limits: { maxQueuedBytes: 256 * 1024 } });
