@@ -29,5 +29,6 @@ export {
   framePayloadBytes,
   isBinaryMessage,
   isMessageTooBig,
+  TransportWebSocket,
   WebSocketTransport,
 } from './websocket-transport.ts';

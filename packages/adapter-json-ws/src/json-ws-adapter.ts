@@ -8,13 +8,13 @@ import {
   edgeOf,
   type RunningAdapter,
 } from '@switchboard/core';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { HttpDeadline } from './http-deadline.ts';
 import { JsonWsConnection, PROTOCOL } from './json-ws-connection.ts';
 import { frameLimit, type JsonWsOptions, jsonWsOptionsSchema } from './json-ws-options.ts';
 import { jsonWsRefusals } from './json-ws-refusals.ts';
 import { loadWebPage, serveWebPage } from './web-page.ts';
-import type { CloseFrame } from './websocket-transport.ts';
+import { type CloseFrame, TransportWebSocket } from './websocket-transport.ts';
 
 /**
  * Most frames a connection may have waiting for their turn. Reading pauses as soon as one has to
@@ -51,9 +51,11 @@ export async function startJsonWs(context: AdapterStartContext<JsonWsOptions>): 
     perMessageDeflate: false,
     maxPayload: frameLimit(options),
     clientTracking: false,
+    // Each socket is its connection's transport: no listeners on it, no wrapper.
+    WebSocket: TransportWebSocket,
   });
   wss.on('error', (error) => logger.error({ err: error }, 'json-ws server error'));
-  wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+  wss.on('connection', (ws: TransportWebSocket, request: IncomingMessage) => {
     deadline.release(request.socket);
     const connection = new JsonWsConnection(runtime, ws, edge.clientAddress(request), options);
     // Upgraded while stopping (a kept-alive HTTP connection): told at once, like the others were.

@@ -8,7 +8,6 @@ import {
   Name,
   wholeMessages,
 } from '@switchboard/core';
-import type { WebSocket } from 'ws';
 import { answerChatFrame, jsonWsErrors } from './json-ws-chat.ts';
 import {
   decodeClientFrame,
@@ -24,7 +23,7 @@ import {
   framePayloadBytes,
   isBinaryMessage,
   isMessageTooBig,
-  WebSocketTransport,
+  type TransportWebSocket,
 } from './websocket-transport.ts';
 
 export const PROTOCOL = 'json-ws';
@@ -65,8 +64,8 @@ export class JsonWsConnection extends Connection<Buffer, CloseFrame> {
   readonly #options: JsonWsOptions;
 
   /** `address`: the client's, from the edge (a trusted proxy's word, else the peer). */
-  constructor(runtime: JsonWsRuntime, ws: WebSocket, address: string, options: JsonWsOptions) {
-    super(runtime, new WebSocketTransport(ws), address, wholeMessages);
+  constructor(runtime: JsonWsRuntime, ws: TransportWebSocket, address: string, options: JsonWsOptions) {
+    super(runtime, ws, address, wholeMessages);
     this.#options = options;
     if (!this.admitted) return;
     this.setDeadline(options.helloTimeoutMs, HELLO_DEADLINE);
