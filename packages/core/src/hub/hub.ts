@@ -334,6 +334,15 @@ export class Hub {
     if (!sender) return [...recipients];
     const message = new ChatMessage(sender, text, this.clock.now(), true);
     session.stats.messagesReceived += 1;
+    // The common case, one recipient on a lone node: no sets or lists per message.
+    if (recipients.length === 1 && !this.#bus.clustered) {
+      const key = (recipients[0] as Name).key;
+      if (key === sender.key) return [];
+      const holders = this.#byName.get(key);
+      if (!holders) return this.#unknownRecipients(session, [key]);
+      this.#deliverAll(holders, message, null);
+      return [];
+    }
     const keys: string[] = [];
     const unseen = new Set<string>();
     for (const recipient of recipients) {
