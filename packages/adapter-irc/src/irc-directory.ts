@@ -1,4 +1,4 @@
-import { type ChatMessage, type Hub, type Logger, Name } from '@switchboard/core';
+import { type AdapterServices, type ChatMessage, type Logger, Name } from '@switchboard/core';
 import { isPlainNickKey, isShortenedNick, nameOfNick, nickOf } from './irc-names.ts';
 import type { IrcOptions } from './irc-options.ts';
 import { deliveryEncoders, type RenderedMessage } from './irc-render.ts';
@@ -16,7 +16,7 @@ export interface RoomMember {
 }
 
 /** What the IRC adapter asks of the hub beyond its connections' sessions: listings and accounts. */
-export type IrcHub = Pick<Hub, 'activeNames' | 'isRegistered'>;
+export type IrcHub = Pick<AdapterServices, 'activeNames' | 'isRegistered'>;
 
 /**
  * What the IRC connections of one server share: its settings, its renderers, the long names

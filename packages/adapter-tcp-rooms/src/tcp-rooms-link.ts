@@ -1,10 +1,10 @@
-import type { ChatMessage, Hub, Logger, Session } from '@switchboard/core';
+import type { AdapterServices, ChatMessage, Logger, Session } from '@switchboard/core';
 import type { TcpRoomsOptions } from './tcp-rooms-options.ts';
 import type { OutageWarning } from './tcp-rooms-outage-warning.ts';
 import type { RoomGuesses } from './tcp-rooms-room-guesses.ts';
 
 /** All tcp-rooms asks of the hub beyond a connection's session: whether a name has an account, the rooms. */
-export type TcpRoomsHub = Pick<Hub, 'isRegistered' | 'rooms'>;
+export type TcpRoomsHub = Pick<AdapterServices, 'isRegistered' | 'rooms'>;
 
 /** What one running adapter shares with all its connections. */
 export interface TcpRoomsContext {

@@ -10,6 +10,7 @@ export {
 export {
   ADAPTER_NAME,
   type AdapterDefinition,
+  type AdapterServices,
   type AdapterStartContext,
   defineAdapter,
   edgeOf,

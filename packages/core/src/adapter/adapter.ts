@@ -1,11 +1,31 @@
 import type { z } from 'zod';
+import type { ConnectionHost } from '../connection/connection-runtime.ts';
 import { defaultEdge, type Edge } from '../edge/edge.ts';
-import type { Hub } from '../hub/hub.ts';
+import type { Name } from '../names/name.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { SessionDirectory } from '../ports/presence.ts';
+
+/**
+ * What an adapter may use of the core: what its {@link ConnectionRuntime} needs (admission, the
+ * clock and timers, the limits, its protocol's counters), and the read-only questions a protocol
+ * answers its clients (is a name registered, who is active, which rooms exist, the sessions
+ * directory). The hub implements it; an adapter never gets the hub itself, so accounts, routing
+ * and the cluster stay the core's. Everything a connection does goes through its `Session`.
+ */
+export interface AdapterServices extends ConnectionHost {
+  /** True when the name is a registered account (or reserved for the system sender). */
+  isRegistered(name: Name): Promise<boolean>;
+  /** Every active name in the service, sorted by bytes. */
+  activeNames(): Promise<Name[]>;
+  /** The names of the private rooms, sorted. */
+  readonly rooms: { list(): Promise<string[]> };
+  /** client_id → session id, service-wide (the sessions protocol). */
+  readonly sessions: SessionDirectory;
+}
 
 /** What the gateway hands an adapter when it starts it. */
 export interface AdapterStartContext<Options> {
-  hub: Hub;
+  hub: AdapterServices;
   logger: Logger;
   host: string;
   /** 0 picks a free port; {@link RunningAdapter.port} says which. */
