@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  type AccountStore,
-  type Bus,
-  type Logger,
-  type Presence,
-  type RoomStore,
-  type SessionDirectory,
-  SqliteStore,
-} from '@switchboard/core';
+import type { AccountStore, Bus, Logger, Presence, RoomStore, SessionDirectory } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import type { GatewayConfig } from './config.ts';
 
 /** The ports a hub runs on: embedded (SQLite, in-process) or clustered (Redis). */

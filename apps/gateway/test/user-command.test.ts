@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Name, SqliteStore } from '@switchboard/core';
+import { Name } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../src/stores.ts';
 import {

@@ -1,4 +1,5 @@
-import { type Logger, Name, SqliteStore } from '@switchboard/core';
+import { type Logger, Name } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IrcHarness } from './testing/irc-harness.ts';
 

@@ -1,4 +1,5 @@
-import { Name, SqliteStore } from '@switchboard/core';
+import { Name } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { createTestHub, recordingLogger, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type JsonWsTestServer, startJsonWsTestServer } from './testing/json-ws-test-server.ts';

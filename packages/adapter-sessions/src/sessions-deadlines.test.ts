@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { type Hub, type RunningAdapter, SqliteStore } from '@switchboard/core';
+import type { Hub, RunningAdapter } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { createTestHub, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionsOptions } from './sessions-options.ts';

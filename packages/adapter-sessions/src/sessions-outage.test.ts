@@ -3,8 +3,8 @@ import {
   LocalSessionDirectory,
   type RunningAdapter,
   type SessionDirectory,
-  SqliteStore,
 } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { createTestHub, recordingLogger, SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

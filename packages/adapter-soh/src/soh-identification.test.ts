@@ -1,4 +1,5 @@
-import { type Logger, SqliteStore } from '@switchboard/core';
+import type { Logger } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { FakeClock } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOH } from './soh-codec.ts';

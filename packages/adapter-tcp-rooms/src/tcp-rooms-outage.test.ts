@@ -1,4 +1,4 @@
-import { SqliteStore } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { SwitchableAccounts } from '@switchboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, RecordingLogger } from './testing/harness.ts';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hub, SqliteStore } from '@switchboard/core';
+import { Hub } from '@switchboard/core';
+import { SqliteStore } from '@switchboard/core/sqlite';
 import { fastScrypt } from '@switchboard/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness } from './testing/harness.ts';

@@ -98,5 +98,4 @@ export type { Presence, SessionDirectory } from './ports/presence.ts';
 export type { AccountStore, Closable, RoomRecord, RoomStore } from './ports/stores.ts';
 export { type CreateRoomResult, type JoinResult, Rooms } from './rooms/rooms.ts';
 export { MemoryAccountStore, MemoryRoomStore } from './stores/memory-stores.ts';
-export { SqliteStore } from './stores/sqlite-stores.ts';
 export { type CoarseTimer, TimerWheel } from './timers/timer-wheel.ts';
