@@ -42,7 +42,8 @@ export async function startGateway(
     tls: tlsFiles(config),
     preambleTimeoutMs: config.preambleTimeoutMs,
   });
-  const backend = await openBackend(config, logger.child({ component: 'store' }));
+  // The backend names its own component (the SQLite store, or cluster-redis): no key twice.
+  const backend = await openBackend(config, logger);
   const hub = new Hub({
     nodeId: backend.nodeId,
     accounts: backend.accounts,

@@ -44,14 +44,15 @@ export async function openBackend(
   const { connectRedis, createRedisCluster, renderClusterMetrics } = await import(
     '@switchboard/cluster-redis'
   );
-  const clients = await connectRedis(config.redis, logger);
+  const clusterLogger = logger.child({ component: 'cluster-redis', nodeId });
+  const clients = await connectRedis(config.redis, clusterLogger);
   const cluster = await createRedisCluster({
     redis: clients.redis,
     subscriber: clients.subscriber,
     nodeId,
     heartbeatMs: config.cluster.heartbeatMs,
     nodeTtlMs: config.cluster.nodeTtlMs,
-    logger,
+    logger: clusterLogger,
   });
   return {
     nodeId,

@@ -57,7 +57,8 @@ export async function createRedisCluster(options: RedisClusterOptions): Promise<
     throw new RangeError(`nodeId must be 1 to ${MAX_NODE_ID_BYTES} bytes`);
   }
   if (!(heartbeatMs > 0 && nodeTtlMs > heartbeatMs)) throw new RangeError('need 0 < heartbeatMs < nodeTtlMs');
-  const logger = (options.logger ?? silentLogger).child({ component: 'cluster-redis', nodeId });
+  // The caller's logger names the component (the gateway: cluster-redis and the node id).
+  const logger = options.logger ?? silentLogger;
   const warn = new WarnLimiter(logger);
   const stats = new RedisClusterStats();
   const sharded = options.sharded ?? redis.isCluster;
