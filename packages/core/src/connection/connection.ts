@@ -305,6 +305,8 @@ export abstract class Connection<Frame, Farewell = unknown>
     if ((this.#state & HELD) === 0) {
       this.runtime.beginTurn();
       this.#pump();
+    } else if ((this.#state & PAUSED) === 0) {
+      this.#updateFlow();
     }
   }
 
@@ -484,9 +486,12 @@ export abstract class Connection<Frame, Farewell = unknown>
   #updateFlow(): void {
     const state = this.#state;
     if ((state & FINISHED) !== 0) return;
-    const held = (state & HELD) !== 0;
-    if (held) {
-      if ((state & PAUSED) === 0) {
+    if ((state & HELD) !== 0) {
+      // An answer pending with nothing read behind it does not stop reading yet: most settle
+      // within the turn (a local delivery), and pausing and resuming a socket for each such frame
+      // costs more than the frame. Reading stops as soon as input arrives while it waits.
+      const stop = (state & HELD) !== BUSY || this.#input !== null || this.#queued !== null;
+      if (stop && (state & PAUSED) === 0) {
         this.#state |= PAUSED;
         this.transport.pause();
       }
