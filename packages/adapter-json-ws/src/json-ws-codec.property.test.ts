@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   DEFAULT_MAX_RECIPIENTS,
   decodeClientFrame,
@@ -87,6 +88,38 @@ describe('decodeClientFrame properties', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('takes exactly the send_message frames the schema takes, with the same text and recievers', () => {
+    // The decoder checks the common send_message by hand; this is the schema it stands in for.
+    const schema = z.object({
+      data: z.object({ text: z.string(), recievers: z.array(z.string()).nullish() }),
+    });
+    const field = fc.oneof(fc.jsonValue({ maxDepth: 2 }), wellFormed, fc.array(wellFormed, { maxLength: 3 }));
+    const data = fc.oneof(
+      fc.record({ text: field, recievers: fc.oneof(field, fc.constant(null)) }, { requiredKeys: [] }),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    fc.assert(
+      fc.property(data, (value) => {
+        const frame = { type: 'send_message', data: value };
+        const result = decodeClientFrame(JSON.stringify(frame), { maxTextCodePoints: 1_000 });
+        const expected = schema.safeParse(JSON.parse(JSON.stringify(frame)));
+        if (!expected.success) {
+          expect(result.ok).toBe(false);
+          return;
+        }
+        expect(result).toEqual({
+          ok: true,
+          frame: {
+            type: 'send_message',
+            text: expected.data.data.text,
+            recievers: expected.data.data.recievers ?? undefined,
+          },
+        });
+      }),
+      RUNS,
     );
   });
 
