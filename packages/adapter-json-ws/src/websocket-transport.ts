@@ -178,17 +178,15 @@ export class WebSocketTransport implements Transport<CloseFrame> {
 
 /**
  * Writes are batched per turn: the turn is what runs before the next `process.nextTick` (a read
- * of one socket, with the microtasks of the answers it started). Sockets written twice in a turn
- * are corked, and uncorked when it ends.
+ * of one socket, with the microtasks of the answers it started). A socket written in a turn is
+ * corked, and uncorked when it ends.
  */
-let writeTurn = 1;
 /** A corked socket holding this much is written at once. */
 const MAX_CORKED_BYTES = 64 * 1024;
 let turnEnding = false;
 let corked: Socket[] = [];
 
 function endWriteTurn(): void {
-  writeTurn += 1;
   turnEnding = false;
   const sockets = corked;
   corked = [];
@@ -205,28 +203,20 @@ function endWriteTurn(): void {
  */
 export class TransportWebSocket extends WebSocket implements Transport<CloseFrame> {
   #receiver: TransportReceiver | undefined = undefined;
-  /** The write turn of this socket's last write (see {@link write}). */
-  #turn = 0;
-
   /**
-   * Writes one message. The first write of a turn goes out at once; later ones in the same turn
-   * (a burst to one reader: the answers to pipelined frames, several messages of one chunk) are
-   * corked and go out together when the turn ends, in one system call instead of one each.
+   * Writes one message. Writes are corked and go out together when the turn ends: a burst to one
+   * reader (the answers to pipelined frames, the broadcasts of one chunk) in one system call
+   * instead of one each.
    */
   write(data: Buffer | string): void {
-    if (this.#turn !== writeTurn) {
-      this.#turn = writeTurn;
-      if (!turnEnding) {
-        turnEnding = true;
-        process.nextTick(endWriteTurn);
-      }
-      writeMessage(this, data);
-      return;
-    }
     const socket = (this as unknown as { _socket: Socket })._socket;
     if (socket.writableCorked === 0 && socket.writableLength < MAX_CORKED_BYTES) {
       socket.cork();
       corked.push(socket);
+      if (!turnEnding) {
+        turnEnding = true;
+        process.nextTick(endWriteTurn);
+      }
     }
     writeMessage(this, data);
     // A big burst goes out as it comes, as uncorked writes would: held back, it would look like
