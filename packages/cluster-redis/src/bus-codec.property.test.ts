@@ -3,8 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BusFrameError,
+  batchHead,
   decodeBusFrame,
+  decodeBusMessage,
   encodeBusFrame,
+  FrameBatch,
   MAX_NODE_ID_BYTES,
   type WireEvent,
 } from './bus-codec.ts';
@@ -51,13 +54,21 @@ const nodeId = fc
   .filter((id) => Buffer.byteLength(id) <= MAX_NODE_ID_BYTES);
 
 /** Decodes, and proves any failure is the codec's own error, never a RangeError from reading past the end. */
-function decodeOrError(frame: Buffer) {
+function decodeOrError(frame: Buffer, decode: (frame: Buffer) => unknown = decodeBusFrame) {
   try {
-    return decodeBusFrame(frame);
+    return decode(frame);
   } catch (error) {
     expect(error).toBeInstanceOf(BusFrameError);
     return error as BusFrameError;
   }
+}
+
+const entries = fc.array(fc.tuple(event, flags), { minLength: 1, maxLength: 8 });
+
+function batchOf(node: string, list: Array<[WireEvent, number]>): Buffer {
+  const batch = new FrameBatch(batchHead(node), 8);
+  for (const [one, bits] of list) batch.add(one, bits);
+  return batch.frame;
 }
 
 describe('bus frame properties', () => {
@@ -92,6 +103,38 @@ describe('bus frame properties', () => {
     );
   });
 
+  it('round-trips every batch of events, in order, from any node id', () => {
+    fc.assert(
+      fc.property(nodeId, entries, (node, list) => {
+        expect(decodeBusMessage(Buffer.from(batchOf(node, list)))).toEqual({
+          nodeId: node,
+          events: list.map(([one, bits]) => ({ event: one, flags: one.kind === 'direct' ? bits : 0 })),
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuses every truncation and every extension of a batch with a BusFrameError', () => {
+    fc.assert(
+      fc.property(
+        nodeId,
+        entries,
+        fc.nat(),
+        fc.uint8Array({ minLength: 1, maxLength: 8 }),
+        (node, list, cut, extra) => {
+          const frame = batchOf(node, list);
+          const cutAt = cut % frame.length;
+          expect(decodeOrError(frame.subarray(0, cutAt), decodeBusMessage)).toBeInstanceOf(BusFrameError);
+          expect(decodeOrError(Buffer.concat([frame, extra]), decodeBusMessage)).toBeInstanceOf(
+            BusFrameError,
+          );
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('decodes or refuses any bytes with a BusFrameError, never another error', () => {
     const kindFirst = fc
       .tuple(fc.integer({ min: 0, max: 13 }), fc.uint8Array({ maxLength: 120 }))
@@ -102,7 +145,10 @@ describe('bus frame properties', () => {
           kindFirst,
           fc.uint8Array({ maxLength: 120 }).map((b) => Buffer.from(b)),
         ),
-        (bytes) => void decodeOrError(bytes),
+        (bytes) => {
+          decodeOrError(bytes);
+          decodeOrError(bytes, decodeBusMessage);
+        },
       ),
       { numRuns: 3000 },
     );

@@ -2,9 +2,12 @@ import type { BusEvent } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
 import {
   BusFrameError,
+  batchHead,
   DirectFlags,
   decodeBusFrame,
+  decodeBusMessage,
   encodeBusFrame,
+  FrameBatch,
   flagsOffset,
   type WireEvent,
 } from './bus-codec.ts';
@@ -142,5 +145,61 @@ describe('bus frames', () => {
 
   it('refuses a node id over 255 bytes when encoding', () => {
     expect(() => encodeBusFrame('n'.repeat(256), { kind: 'invalidate', name: 'x' })).toThrow(RangeError);
+  });
+});
+
+describe('bus batches', () => {
+  const batchOf = (nodeId: string, entries: Array<[WireEvent, number]>, expectedBytes?: number) => {
+    const batch = new FrameBatch(batchHead(nodeId), expectedBytes);
+    for (const [event, flags] of entries) batch.add(event, flags);
+    return batch;
+  };
+
+  it("carries one node's events in order, each with its flags, growing past its first buffer", () => {
+    const entries: Array<[WireEvent, number]> = [];
+    for (let i = 0; i < 300; i++) {
+      const event = events[i % events.length]!;
+      entries.push([event, event.kind === 'direct' ? i % 8 : 0]);
+    }
+    entries.push([{ kind: 'handoff', name: 'bob', to: 'node-é' }, 0]);
+    const batch = batchOf('node-ü', entries, 16);
+    expect(batch.count).toBe(301);
+    // Decoded out of a copy: the batch carries everything itself.
+    expect(decodeBusMessage(Buffer.from(batch.frame))).toEqual({
+      nodeId: 'node-ü',
+      events: entries.map(([event, flags]) => ({ event, flags })),
+    });
+  });
+
+  it('reads a single frame as a message of one event', () => {
+    const frame = encodeBusFrame('n', events[0]!, DirectFlags.SOLE);
+    expect(decodeBusMessage(frame)).toEqual({
+      nodeId: 'n',
+      events: [{ event: events[0], flags: DirectFlags.SOLE }],
+    });
+  });
+
+  it('refuses the whole batch when any part is cut, padded, empty or not an event', () => {
+    const frame = batchOf('node', [
+      [events[0]!, 1],
+      [events[5]!, 0],
+    ]).frame;
+    for (let cut = 0; cut < frame.length; cut++)
+      expect(() => decodeBusMessage(frame.subarray(0, cut)), `cut at ${cut}`).toThrow(BusFrameError);
+    expect(() => decodeBusMessage(Buffer.concat([frame, Buffer.from([0])]))).toThrow(BusFrameError);
+    // An entry whose stated length leaves bytes of its event unread.
+    const padded = batchOf('n', [[events[7]!, 0]]).frame;
+    const longer = Buffer.concat([padded, Buffer.from([0])]);
+    longer.writeUInt32BE(longer.readUInt32BE(7) + 1, 7);
+    expect(() => decodeBusMessage(longer)).toThrow('trailing bytes after a batch entry');
+    // No entries at all, and a batch inside a batch.
+    const head = batchHead('n');
+    expect(() => decodeBusMessage(Buffer.concat([head, Buffer.alloc(4)]))).toThrow('empty batch');
+    const inner = Buffer.concat([head, Buffer.from([0, 0, 0, 0])]);
+    const nested = Buffer.concat([head, Buffer.from([0, 0, 0, 1, 0, 0, 0, inner.length]), inner]);
+    expect(() => decodeBusMessage(nested)).toThrow('unknown event kind 0');
+    const bogusCount = Buffer.from(frame);
+    bogusCount.writeUInt32BE(0xffffffff, 6);
+    expect(() => decodeBusMessage(bogusCount)).toThrow('entry count exceeds the batch');
   });
 });

@@ -37,6 +37,11 @@ export class NodeRegistration {
   readonly sessions = new Map<string, string>();
   /** Private rooms with members on this node. */
   readonly rooms = new Set<string>();
+  /**
+   * Called before each write of this node's presence (the bus sends what it holds for this turn
+   * first, so a change announced after a message does not reach the others before it).
+   */
+  beforeWrite: (() => void) | null = null;
   readonly #redis: RedisClient;
   readonly #keys: RedisKeys;
   readonly #options: RegistrationOptions;
@@ -147,6 +152,7 @@ export class NodeRegistration {
     if (this.#timer) clearInterval(this.#timer);
     this.#redis.off('ready', this.#onReady);
     if (!leave || this.#redis.status !== 'ready') return;
+    this.beforeWrite?.();
     const { nodeId } = this.#options;
     const goodbye = encodeBusFrame(nodeId, { kind: 'beat', seq: this.#seq, leaving: true });
     await this.#redis
@@ -172,6 +178,7 @@ export class NodeRegistration {
       return;
     }
     const seq = this.#seq;
+    this.beforeWrite?.();
     const announced = event(seq);
     const frame = encodeBusFrame(this.#options.nodeId, announced);
     this.#stats.publishedByKind[announced.kind] += 1;
@@ -200,6 +207,7 @@ export class NodeRegistration {
     // A new number: every mirror that knew an older one reloads this node at the next beat.
     this.#seq += 1;
     const seq = this.#seq;
+    this.beforeWrite?.();
     // Built and written synchronously, so later single writes follow it on the connection.
     const multi = this.#redis.multi().del(namesKey, sessionsKey, roomsKey);
     const names = [...this.names].flatMap(([name, token]) => [nameBytes(name), token]);

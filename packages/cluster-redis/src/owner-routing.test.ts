@@ -83,6 +83,37 @@ describe('owner routing on Redis', () => {
     expect(c.stats.busEventsIn).toBe(bystanderEvents);
   });
 
+  it("sends one turn's events as one PUBLISH per gateway, in order, a main-chat broadcast between them kept in place", async () => {
+    fixture = redisClusterFixture(server, { heartbeatMs: 500, nodeTtlMs: 5_000 });
+    const { hub: a, node: nodeA } = await startHub('a');
+    const { hub: b } = await startHub('b');
+    const { hub: c } = await startHub('c');
+    const alice = await guest(a, 'alice');
+    const bob = await guest(b, 'bob');
+    const carol = await guest(c, 'carol');
+    for (const hub of [a, b, c])
+      await eventually(async () => expect(await activeTexts(hub)).toEqual(['alice', 'bob', 'carol']));
+    await sleep(100);
+    const publishesBefore = nodeA.cluster.stats.publishLatencyCount;
+    // One turn: 50 to bob and 50 to carol interleaved, a broadcast, 50 more to bob.
+    for (let i = 0; i < 50; i++) {
+      void alice.session.sendDirect([Name.fromText('bob')], `b${i}`);
+      void alice.session.sendDirect([Name.fromText('carol')], `c${i}`);
+    }
+    alice.session.broadcast('everyone');
+    for (let i = 50; i < 100; i++) void alice.session.sendDirect([Name.fromText('bob')], `b${i}`);
+    const texts = (messages: ChatMessage[]) => messages.map((m) => m.text);
+    const range = (prefix: string, from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
+    await eventually(() => {
+      expect(texts(bob.messages)).toEqual([...range('b', 0, 50), 'everyone', ...range('b', 50, 100)]);
+      expect(texts(carol.messages)).toEqual([...range('c', 0, 50), 'everyone']);
+    });
+    // bob's first 50 and carol's 50, the broadcast on the cluster channel, bob's last 50.
+    await eventually(() => expect(nodeA.cluster.stats.publishLatencyCount - publishesBefore).toBe(4));
+    expect(nodeA.cluster.stats.publishedByKind.direct).toBe(150);
+  });
+
   it('forwards a frame once to the new holder when the old one lost the name, only if it was the sole target', async () => {
     fixture = redisClusterFixture(server, { heartbeatMs: 100, nodeTtlMs: 1_000 });
     await startHub('a');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BusEvent, type Logger, silentLogger } from '@switchboard/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBusFrame } from './bus-codec.ts';
+import { batchHead, encodeBusFrame, FrameBatch } from './bus-codec.ts';
 import { connectRedis, type RedisConnections } from './connect-redis.ts';
 import { createRedisCluster, type RedisCluster } from './redis-cluster.ts';
 import { eventually, sleep } from './testing/eventually.ts';
@@ -78,9 +78,15 @@ describe('Redis bus', () => {
     try {
       await raw.redis.publish(`${prefix}bus`, Buffer.from([0xff, 0x00, 0x01]));
       await raw.redis.publish(`${prefix}bus`, encodeBusFrame('x', claim(7)).subarray(0, 5));
+      // A batch is whole or refused: one cut inside its second event delivers neither.
+      const batch = new FrameBatch(batchHead('x'));
+      batch.add(claim(5));
+      batch.add(claim(6));
+      await raw.redis.publish(`${prefix}bus`, batch.frame.subarray(0, batch.frame.length - 1));
       await raw.redis.publish(`${prefix}bus`, encodeBusFrame('x', claim(8)));
-      await eventually(() => expect(b.received).toEqual([claim(8)]));
-      expect(b.cluster.stats.malformedEvents).toBe(2);
+      await raw.redis.publish(`${prefix}bus`, batch.frame);
+      await eventually(() => expect(b.received).toEqual([claim(8), claim(5), claim(6)]));
+      expect(b.cluster.stats.malformedEvents).toBe(3);
     } finally {
       await raw.close();
     }

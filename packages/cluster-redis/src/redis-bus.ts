@@ -1,5 +1,12 @@
 import type { AdminChannel, Bus, BusEvent } from '@switchboard/core';
-import { DirectFlags, decodeBusFrame, encodeBusFrame, flagsOffset, type WireEvent } from './bus-codec.ts';
+import {
+  batchHead,
+  DirectFlags,
+  decodeBusMessage,
+  encodeBusFrame,
+  FrameBatch,
+  type WireEvent,
+} from './bus-codec.ts';
 import type { RedisClusterStats } from './cluster-stats.ts';
 import { HandoffHolds } from './handoff-holds.ts';
 import type { MirrorSync } from './mirror-sync.ts';
@@ -9,6 +16,18 @@ import type { RedisKeys } from './redis-keys.ts';
 import type { WarnLimiter } from './warn-limiter.ts';
 
 type Direct = Extract<BusEvent, { kind: 'direct' }>;
+type WireKind = WireEvent['kind'];
+
+/**
+ * One PUBLISH waiting for the end of the turn: this node's events for one channel (a batch), or
+ * a frame passed on as it came (forwarded frames keep their origin, so they travel alone).
+ */
+interface Outgoing {
+  channel: string;
+  batch: FrameBatch | null;
+  frame: Buffer | null;
+  kinds: WireKind[];
+}
 
 export interface RedisBusOptions {
   nodeId: string;
@@ -38,6 +57,13 @@ export interface RedisBusOptions {
  * sent to a continuously active name is lost, nothing arrives twice, and per-sender order holds.
  * Known gap: when the name moves onto the sender's own node, messages still in flight to the old
  * holder come back after the ones delivered locally.
+ *
+ * Batching: the events of one turn wait until the turn ends (`setImmediate`, after every socket
+ * read of this event-loop iteration) and leave as one PUBLISH per channel, so a burst of messages
+ * to one gateway costs one Redis command, one reply and one decode of the origin. The order that
+ * can be seen is kept: each channel's events stay in order, and an event on the cluster channel is
+ * never reordered with an inbox's (one subscriber connection receives both, in Redis's order),
+ * nor with this node's presence writes (the registration flushes the batches before each write).
  */
 export class RedisBus implements Bus {
   readonly clustered = true;
@@ -55,8 +81,15 @@ export class RedisBus implements Bus {
   readonly #holds: HandoffHolds;
   /** Name -> the node this node last sent it to alone, for handoffs when it moves. */
   readonly #lastRoute = new Map<string, string>();
+  readonly #batchHead: Buffer;
+  /** This turn's PUBLISHes, in the order they must reach Redis. */
+  #outgoing: Outgoing[] = [];
+  /** Per inbox channel, the batch that events for it may still join this turn. */
+  readonly #openInboxes = new Map<string, Outgoing>();
+  /** The batch that cluster-channel events may still join this turn. */
+  #openCluster: Outgoing | null = null;
+  #flushScheduled = false;
   #handler: ((event: BusEvent) => void) | null = null;
-  #corked = false;
   #closed = false;
 
   constructor(
@@ -88,6 +121,9 @@ export class RedisBus implements Bus {
       },
     );
     sync.mirror.onNameGone = (nameKey) => this.#lastRoute.delete(nameKey);
+    this.#batchHead = batchHead(options.nodeId);
+    // Presence writes go straight to Redis: what this node published before them leaves first.
+    registration.beforeWrite = () => this.#flush();
   }
 
   /** Subscribes, and subscribes again (then reloads the mirror) whenever the subscriber comes back. */
@@ -112,12 +148,8 @@ export class RedisBus implements Bus {
       // broadcast goes through every inbox too, keeping its order with the sender's directs.
       const mirror = this.#sync.mirror;
       const nodes = event.room === null ? mirror.nodes() : mirror.roomNodes(event.room);
-      let frame: Buffer | null = null;
-      for (const nodeId of nodes) {
-        frame ??= encodeBusFrame(this.#nodeId, event);
-        this.#send(this.#keys.inbox(nodeId), frame, 'broadcast');
-      }
-    } else this.#send(this.#keys.channel, encodeBusFrame(this.#nodeId, event), event.kind);
+      for (const nodeId of nodes) this.#send(this.#keys.inbox(nodeId), event);
+    } else this.#send(this.#keys.channel, event);
   }
 
   onEvent(handler: (event: BusEvent) => void): void {
@@ -126,6 +158,7 @@ export class RedisBus implements Bus {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
     this.#handler = null;
     this.#holds.close();
@@ -160,8 +193,7 @@ export class RedisBus implements Bus {
         return;
       }
       this.#lastRoute.delete(key);
-      const frame = encodeBusFrame(this.#nodeId, event, 0);
-      for (const nodeId of route) this.#send(this.#keys.inbox(nodeId), frame, 'direct');
+      for (const nodeId of route) this.#send(this.#keys.inbox(nodeId), event, 0);
       return;
     }
     const groups = new Map<string, { to: string[]; sole: boolean }>();
@@ -189,14 +221,8 @@ export class RedisBus implements Bus {
         group.sole &&= sole;
       }
     }
-    for (const [nodeId, group] of groups) {
-      const frame = encodeBusFrame(
-        this.#nodeId,
-        { ...event, to: group.to },
-        group.sole ? DirectFlags.SOLE : 0,
-      );
-      this.#send(this.#keys.inbox(nodeId), frame, 'direct');
-    }
+    for (const [nodeId, group] of groups)
+      this.#send(this.#keys.inbox(nodeId), { ...event, to: group.to }, group.sole ? DirectFlags.SOLE : 0);
   }
 
   /** One recipient routed to one node: remembers the route, and hands off when it moved. */
@@ -206,46 +232,91 @@ export class RedisBus implements Bus {
     if (previous !== target) {
       this.#lastRoute.set(key, target);
       if (previous !== undefined && this.#sync.mirror.knows(previous)) {
-        const handoff = encodeBusFrame(this.#nodeId, { kind: 'handoff', name: key, to: target });
-        this.#send(this.#keys.inbox(previous), handoff, 'handoff');
+        this.#send(this.#keys.inbox(previous), { kind: 'handoff', name: key, to: target });
         flags |= DirectFlags.AFTER_MOVE;
       }
     }
-    this.#send(this.#keys.inbox(target), encodeBusFrame(this.#nodeId, event, flags), 'direct');
+    this.#send(this.#keys.inbox(target), event, flags);
   }
 
-  #send(channel: string, frame: Buffer, kind: WireEvent['kind']): void {
-    this.#cork();
-    const started = performance.now();
-    const sent = this.#sharded ? this.#redis.spublish(channel, frame) : this.#redis.publish(channel, frame);
-    sent.then(
-      () => {
-        this.#stats.eventsPublished += 1;
-        this.#stats.publishedByKind[kind] += 1;
-        this.#stats.observePublish(performance.now() - started);
-      },
-      (error: unknown) => this.#failed(error),
-    );
+  /** Adds one of this node's events to this turn's batch for `channel`. */
+  #send(channel: string, event: WireEvent, flags = 0): void {
+    let outgoing: Outgoing | null | undefined;
+    if (channel === this.#keys.channel) {
+      // Inbox events after this one must not overtake it (nor it them): their batches close.
+      this.#openInboxes.clear();
+      outgoing = this.#openCluster;
+    } else {
+      this.#openCluster = null;
+      outgoing = this.#openInboxes.get(channel);
+    }
+    if (!outgoing) {
+      outgoing = { channel, batch: new FrameBatch(this.#batchHead), frame: null, kinds: [] };
+      this.#queue(outgoing);
+      if (channel === this.#keys.channel) this.#openCluster = outgoing;
+      else this.#openInboxes.set(channel, outgoing);
+    }
+    outgoing.batch!.add(event, flags);
+    outgoing.kinds.push(event.kind);
+  }
+
+  /** Queues a frame as it is (another node's, passed on), in order with this turn's batches. */
+  #sendFrame(channel: string, frame: Buffer, kind: WireKind): void {
+    this.#openCluster = null;
+    this.#openInboxes.delete(channel);
+    this.#queue({ channel, batch: null, frame, kinds: [kind] });
+  }
+
+  #queue(outgoing: Outgoing): void {
+    this.#outgoing.push(outgoing);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flush);
   }
 
   /**
-   * Holds the connection's writes until the end of this turn, so the publishes of one socket
-   * read (a burst of messages) leave in one write instead of one system call each.
+   * Publishes this turn's batches, in order, in one write (the connection is corked meanwhile).
+   * Runs when the turn ends, and before this node's own presence writes and its close.
    */
-  #cork(): void {
-    if (this.#corked) return;
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const outgoing = this.#outgoing;
+    if (outgoing.length === 0) return;
+    this.#outgoing = [];
+    this.#openInboxes.clear();
+    this.#openCluster = null;
+    if (this.#redis.status !== 'ready') {
+      const error = new Error(`Redis connection is ${this.#redis.status}`);
+      for (const item of outgoing) this.#failed(error, item.kinds.length);
+      return;
+    }
     const stream = (this.#redis as { stream?: { cork(): void; uncork(): void } }).stream;
-    if (!stream) return;
-    stream.cork();
-    this.#corked = true;
-    process.nextTick(() => {
-      this.#corked = false;
-      stream.uncork();
-    });
+    stream?.cork();
+    try {
+      for (const item of outgoing) this.#publishOne(item);
+    } finally {
+      stream?.uncork();
+    }
+  };
+
+  #publishOne(item: Outgoing): void {
+    const payload = item.frame ?? item.batch!.frame;
+    const started = performance.now();
+    const sent = this.#sharded
+      ? this.#redis.spublish(item.channel, payload)
+      : this.#redis.publish(item.channel, payload);
+    sent.then(
+      () => {
+        this.#stats.eventsPublished += item.kinds.length;
+        for (const kind of item.kinds) this.#stats.publishedByKind[kind] += 1;
+        this.#stats.observePublish(performance.now() - started);
+      },
+      (error: unknown) => this.#failed(error, item.kinds.length),
+    );
   }
 
-  #failed(error: unknown): void {
-    this.#stats.publishFailures += 1;
+  #failed(error: unknown, events = 1): void {
+    this.#stats.publishFailures += events;
     this.#warn.warn('publish', error, 'cluster bus: publish failed; the event reached this node only');
   }
 
@@ -255,20 +326,23 @@ export class RedisBus implements Bus {
     const channel = channelBytes.toString();
     const inbox = channel === this.#inbox;
     if (!inbox && channel !== this.#keys.channel) return;
-    let frame: ReturnType<typeof decodeBusFrame>;
+    let decoded: ReturnType<typeof decodeBusMessage>;
     try {
-      frame = decodeBusFrame(message);
+      decoded = decodeBusMessage(message);
     } catch (error) {
       this.#bad('decode', error, 'cluster bus: dropped a malformed frame');
       return;
     }
-    const { nodeId: origin, event } = frame;
+    const { nodeId: origin, events } = decoded;
     if (origin === this.#nodeId) return; // our own publish on the cluster channel
+    for (const { event, flags } of events) this.#receive(origin, event, flags, inbox);
+  };
+
+  #receive(origin: string, event: WireEvent, flags: number, inbox: boolean): void {
     this.#stats.eventsReceived += 1;
     this.#stats.receivedByKind[event.kind] += 1;
     // Direct frames and handoffs come on this node's inbox, everything else on the cluster channel
-    // (broadcasts on the inbox too, on a Redis Cluster).
-    // (Room messages always come on the inbox; main-chat broadcasts too on a Redis Cluster.)
+    // (room messages always come on the inbox; main-chat broadcasts too on a Redis Cluster).
     const onInbox =
       event.kind === 'direct' ||
       event.kind === 'handoff' ||
@@ -280,11 +354,11 @@ export class RedisBus implements Bus {
     try {
       switch (event.kind) {
         case 'direct':
-          this.#receiveDirect(origin, event, frame.flags, message);
+          this.#receiveDirect(origin, event, flags);
           return;
         case 'handoff':
           if (event.to === this.#nodeId) this.#holds.handoff(origin, event.name);
-          else this.#forward(event.to, message, 'handoff');
+          else this.#forward(event.to, encodeBusFrame(origin, event), 'handoff');
           return;
         case 'broadcast':
         case 'claim':
@@ -297,9 +371,9 @@ export class RedisBus implements Bus {
     } catch (error) {
       this.#warn.warn('handler', error, 'cluster bus: the event handler failed');
     }
-  };
+  }
 
-  #receiveDirect(origin: string, event: Direct, flags: number, frame: Buffer): void {
+  #receiveDirect(origin: string, event: Direct, flags: number): void {
     const local = this.#registration.names;
     const forwarded = (flags & DirectFlags.FORWARDED) !== 0;
     // The common case: one recipient, held here, nothing moving.
@@ -328,11 +402,11 @@ export class RedisBus implements Bus {
       this.#stats.undeliverable += away.length;
       return;
     }
-    this.#forwardAway(origin, event, away, frame);
+    this.#forwardAway(origin, event, away);
   }
 
   /** The recipients moved on: each goes once more, to its current holder, marked forwarded. */
-  #forwardAway(origin: string, event: Direct, away: string[], frame: Buffer): void {
+  #forwardAway(origin: string, event: Direct, away: string[]): void {
     const mirror = this.#sync.mirror;
     for (const key of away) {
       const route = mirror.route(key, undefined).filter((nodeId) => nodeId !== this.#nodeId);
@@ -340,11 +414,11 @@ export class RedisBus implements Bus {
         this.#stats.undeliverable += 1;
         continue;
       }
-      const copy =
-        away.length === event.to.length && event.to.length === 1
-          ? Buffer.from(frame)
-          : encodeBusFrame(origin, { ...event, to: [key] }, 0);
-      copy[flagsOffset(copy)] = DirectFlags.FORWARDED;
+      const copy = encodeBusFrame(
+        origin,
+        event.to.length === 1 ? event : { ...event, to: [key] },
+        DirectFlags.FORWARDED,
+      );
       for (const nodeId of route) {
         this.#stats.forwarded += 1;
         this.#forward(nodeId, copy, 'direct');
@@ -357,7 +431,7 @@ export class RedisBus implements Bus {
       this.#failed(new Error(`Redis connection is ${this.#redis.status}`));
       return;
     }
-    this.#send(this.#keys.inbox(nodeId), frame, kind);
+    this.#sendFrame(this.#keys.inbox(nodeId), frame, kind);
   }
 
   #hand(event: Direct): void {
