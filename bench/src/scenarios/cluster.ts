@@ -5,9 +5,10 @@ import { SWITCHBOARD } from '../results.ts';
 import { startRedis } from '../servers/redis-server.ts';
 import type { ServerUnderTest } from '../servers/server.ts';
 import { type BenchContext, clientSpecs, errorText, gateway, names, socketIo, using } from './context.ts';
-import { combine, runPairs } from './direct.ts';
+import { combine } from './direct.ts';
 import { RowTable } from './rows.ts';
 import { saturateThenHalf, type TrafficResult } from './traffic.ts';
+import { warmUpNote, warmUpServers } from './warm-up.ts';
 
 export const THROUGHPUT = 'messages at saturation';
 export const DELIVERIES = 'deliveries at saturation';
@@ -56,14 +57,7 @@ export async function clusterScenario(context: BenchContext): Promise<ScenarioRe
         };
         result = await using(startAll, 1, (pool) =>
           kind === 'direct'
-            ? runPairs(
-                context,
-                pool,
-                servers,
-                contender.protocol,
-                contender.protocol,
-                context.scale.clusterPairs,
-              )
+            ? pairsAcross(context, pool, servers, contender.protocol)
             : broadcastAcross(context, pool, servers, contender.protocol),
         );
         if (result.half.measurement.lost > 0)
@@ -86,9 +80,37 @@ export async function clusterScenario(context: BenchContext): Promise<ScenarioRe
     notes: [
       `${PROCESSES} server processes and their Redis all share the server core; ${context.scale.clusterPairs} pairs, sender on process i and receiver on process i+1; server CPU sums the ${PROCESSES} processes (Redis not included).`,
       `Broadcast: one broadcaster on the first process, ${BROADCAST_RECEIVERS[context.scale.name]} receivers spread over the ${PROCESSES} processes, ${context.scale.broadcastWindow} broadcasts in flight against a canary on the broadcaster's process; deliveries counted over every receiver.`,
+      warmUpNote(context),
       ...notes,
     ],
   };
+}
+
+/** Pair i has its sender on server i and its receiver on server i+1 (one load worker), checked, warmed, measured. */
+async function pairsAcross(
+  context: BenchContext,
+  pool: LoadPool,
+  servers: ServerUnderTest[],
+  protocol: ClientProtocol,
+): Promise<TrafficResult> {
+  const pairs = context.scale.clusterPairs;
+  const on = (list: string[], offset: number) =>
+    list.flatMap((name, index) => clientSpecs(servers[(index + offset) % servers.length]!, protocol, [name]));
+  const receivers = await pool.open(on(names('r', pairs), 1), { concurrency: context.scale.openConcurrency });
+  const senders = await pool.open(on(names('s', pairs), 0), { concurrency: context.scale.openConcurrency });
+  for (const { summary } of [receivers, senders]) {
+    if (summary.failed > 0) throw new Error(`${summary.failed} connections failed: ${summary.firstError}`);
+  }
+  await pool.setPairs(senders.handles.map((sender, index) => [sender, receivers.handles[index]!]));
+  const primed = await pool.prime();
+  if (primed.missing > 0) throw new Error(`${primed.missing} of ${pairs} pairs never delivered`);
+  await pool.drain();
+  await warmUpServers(context, pool, servers, context.scale.directWindow);
+  return saturateThenHalf(context, pool, combine(servers), {
+    window: context.scale.directWindow,
+    fanOut: 1,
+    senders: [pairs],
+  });
 }
 
 /** One broadcaster on the first server, receivers spread over all of them, paced by a canary. */
@@ -112,6 +134,7 @@ async function broadcastAcross(
   const primed = await pool.prime();
   if (primed.missing > 0) throw new Error('the canary never received a broadcast');
   await pool.drain();
+  await warmUpServers(context, pool, servers, context.scale.broadcastWindow);
   return saturateThenHalf(context, pool, combine(servers), {
     window: context.scale.broadcastWindow,
     fanOut: receivers.handles.length,

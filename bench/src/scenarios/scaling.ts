@@ -8,6 +8,7 @@ import { type BenchContext, clientSpecs, errorText, gateway, names, socketIo } f
 import { combine } from './direct.ts';
 import { RowTable } from './rows.ts';
 import { saturateThenHalf, type TrafficResult } from './traffic.ts';
+import { type WarmUp, warmUpNote, warmUpServers } from './warm-up.ts';
 
 export const PER_CPU_SECOND = 'deliveries per server CPU-second';
 const SIZES = { full: [2, 4, 8], smoke: [2, 4] } as const;
@@ -32,6 +33,7 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
   const sizes = SIZES[context.scale.name];
   const table = new RowTable();
   const notes: string[] = [];
+  const warmUps: string[] = [];
   for (const contender of contenders) {
     for (const size of sizes) {
       const caseName = `${size} processes`;
@@ -47,7 +49,9 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
         for (const outcome of started) if (outcome.status === 'fulfilled') servers.push(outcome.value);
         const failed = started.find((outcome) => outcome.status === 'rejected');
         if (failed) throw new Error(`not available: ${errorText(failed.reason)}`);
-        result = await allPairs(context, pool, servers, contender.protocol);
+        const warmed = await allPairs(context, pool, servers, contender.protocol);
+        result = warmed.result;
+        warmUps.push(`${contender.system} ×${size} ${warmed.warmUp.seconds.toFixed(0)} s`);
         if (result.half.measurement.lost > 0)
           notes.push(`${contender.system} at ${size}: ${result.half.measurement.lost} connections lost`);
       } catch (error) {
@@ -84,6 +88,7 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
     chartMetric: PER_CPU_SECOND,
     notes: [
       `N server processes and their Redis share the server core(s); pairs = a multiple of N×(N−1) near ${context.scale.clusterPairs}, one per ordered pair of processes in turn, so every process sends to every other; server CPU sums the N processes (Redis not included). On a small machine more processes mean more context switches for the same cores: read the trend, not the absolute figure.`,
+      `${warmUpNote(context)} Warm-up took: ${warmUps.join(', ')}.`,
       ...notes,
     ],
   };
@@ -95,7 +100,7 @@ async function allPairs(
   pool: LoadPool,
   servers: ServerUnderTest[],
   protocol: ClientProtocol,
-): Promise<TrafficResult> {
+): Promise<{ result: TrafficResult; warmUp: WarmUp }> {
   const n = servers.length;
   const routes: Array<[from: number, to: number]> = [];
   for (let from = 0; from < n; from++)
@@ -116,9 +121,11 @@ async function allPairs(
   const primed = await pool.prime();
   if (primed.missing > 0) throw new Error(`${primed.missing} of ${pairs} pairs never delivered`);
   await pool.drain();
-  return saturateThenHalf(context, pool, combine(servers), {
+  const warmUp = await warmUpServers(context, pool, servers, context.scale.directWindow);
+  const result = await saturateThenHalf(context, pool, combine(servers), {
     window: context.scale.directWindow,
     fanOut: 1,
     senders: [pairs],
   });
+  return { result, warmUp };
 }
