@@ -1,4 +1,4 @@
-import { ConnectionRuntime, defineAdapter, edgeOf } from '@switchboard/core';
+import { ConnectionRuntime, defineAdapter, serveTcp } from '@switchboard/core';
 import { z } from 'zod';
 import { LineChatConnection } from './line-chat-connection.ts';
 
@@ -24,21 +24,13 @@ export default defineAdapter<LineChatOptions>({
   // `switchboard connect` loads it only when asked: a serving gateway never does.
   terminalClient: async () => (await import('./terminal-client.ts')).lineChatTerminal,
   async start(context) {
-    const { hub, logger, host, port, options } = context;
+    const { hub, logger, options } = context;
     // One runtime for all of this adapter's connections: their shared settings and the shutdown.
     const runtime = new ConnectionRuntime<Buffer | string>(hub, logger, { protocol: 'line-chat' });
-    // The edge gives the listener TLS, the PROXY protocol and descriptor limits when configured.
-    const listener = await edgeOf(context).listenTcp({ host, port }, (socket, address) => {
+    // Listens through the edge (TLS, the PROXY protocol, descriptor limits when configured);
+    // close() lets each connection say goodbye (its shutdown()) and cuts stragglers after the grace.
+    return serveTcp(context, runtime, (socket, address) => {
       new LineChatConnection(runtime, socket, address, options);
     });
-    return {
-      port: listener.port,
-      async close() {
-        const closed = listener.close();
-        // Each connection says goodbye (its shutdown()); stragglers are cut after the grace.
-        await runtime.shutdown();
-        await closed;
-      },
-    };
   },
 });

@@ -2,8 +2,8 @@ import {
   type AdapterStartContext,
   ConnectionRuntime,
   defineAdapter,
-  edgeOf,
   type RunningAdapter,
+  serveTcp,
 } from '@switchboard/core';
 import { IrcConnection } from './irc-connection.ts';
 import { IrcDirectory } from './irc-directory.ts';
@@ -18,7 +18,7 @@ const TURN_MS = 4;
 /** Serves IRC clients on a TCP port (through the core's edge: TLS, PROXY protocol) until close(). */
 export async function startIrcServer(context: AdapterStartContext<IrcOptions>): Promise<RunningAdapter> {
   // The gateway's logger already names the adapter.
-  const { hub, logger, host, port, options } = context;
+  const { hub, logger, options } = context;
   const directory = new IrcDirectory(hub, logger, options);
   const runtime = new ConnectionRuntime<Buffer | string>(hub, logger, {
     protocol: 'irc',
@@ -31,20 +31,14 @@ export async function startIrcServer(context: AdapterStartContext<IrcOptions>): 
     idleResetByFrames: true,
     turnMs: TURN_MS,
   });
-  const listener = await edgeOf(context).listenTcp(
-    { host, port, allowHalfOpen: true, noDelay: true },
+  return serveTcp(
+    context,
+    runtime,
     (socket, clientAddress) => {
       new IrcConnection(runtime, directory, socket, clientAddress);
     },
+    { allowHalfOpen: true, noDelay: true },
   );
-  return {
-    port: listener.port,
-    async close() {
-      const closed = listener.close();
-      await runtime.shutdown();
-      await closed;
-    },
-  };
 }
 
 /** IRC (RFC 1459/2812 with IRCv3 CAP and SASL PLAIN): the sixth protocol, `#main` is the main chat. */

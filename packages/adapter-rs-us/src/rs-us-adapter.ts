@@ -1,4 +1,4 @@
-import { ConnectionRuntime, defineAdapter, edgeOf } from '@switchboard/core';
+import { ConnectionRuntime, defineAdapter, serveTcp } from '@switchboard/core';
 import { RsUsConnection, type RsUsRuntime } from './rs-us-connection.ts';
 import { rsUsOptionsSchema } from './rs-us-options.ts';
 
@@ -8,7 +8,7 @@ export const rsUsAdapter = defineAdapter({
   defaultPort: 7171,
   optionsSchema: rsUsOptionsSchema,
   async start(context) {
-    const { hub, logger, host, port, options } = context;
+    const { hub, logger, options } = context;
     const runtime: RsUsRuntime = new ConnectionRuntime(hub, logger, {
       protocol: 'rs-us',
       // A client that ends its side still gets the answers to everything it sent, at its rate.
@@ -17,19 +17,13 @@ export const rsUsAdapter = defineAdapter({
       idleResetByFrames: true,
     });
     // Half-open allowed, for the same reason.
-    const listener = await edgeOf(context).listenTcp(
-      { host, port, allowHalfOpen: true, noDelay: true },
+    return serveTcp(
+      context,
+      runtime,
       (socket, clientAddress) => {
         new RsUsConnection(runtime, socket, clientAddress, options);
       },
+      { allowHalfOpen: true, noDelay: true },
     );
-    return {
-      port: listener.port,
-      async close() {
-        const closed = listener.close();
-        await runtime.shutdown();
-        await closed;
-      },
-    };
   },
 });

@@ -2,28 +2,20 @@ import {
   type AdapterStartContext,
   ConnectionRuntime,
   defineAdapter,
-  edgeOf,
   type RunningAdapter,
+  serveTcp,
 } from '@switchboard/core';
 import { SohConnection } from './soh-connection.ts';
 import { type SohOptions, sohOptionsSchema } from './soh-options.ts';
 
 /** Serves SOH clients on a TCP port until close(). */
 export async function startSohServer(context: AdapterStartContext<SohOptions>): Promise<RunningAdapter> {
-  const { hub, logger, host, port, options } = context;
+  const { hub, logger, options } = context;
   // SOH has no word for goodbye: ending the stream after the last delivery is all it can say.
   const runtime = new ConnectionRuntime<Buffer | string>(hub, logger, { protocol: 'soh' });
-  const listener = await edgeOf(context).listenTcp({ host, port }, (socket, clientAddress) => {
+  return serveTcp(context, runtime, (socket, clientAddress) => {
     new SohConnection(runtime, socket, clientAddress, options);
   });
-  return {
-    port: listener.port,
-    async close() {
-      const closed = listener.close();
-      await runtime.shutdown();
-      await closed;
-    },
-  };
 }
 
 /** Raw TCP chat framed by 0x01 (seed 004): a name, then `RECEIVER 0x01 TEXT 0x01` pairs. */

@@ -3,8 +3,8 @@ import {
   type ChatMessage,
   ConnectionRuntime,
   defineAdapter,
-  edgeOf,
   type RunningAdapter,
+  serveTcp,
 } from '@switchboard/core';
 import { ClockFormat, renderChatLine } from './tcp-rooms-codec.ts';
 import { TcpRoomsConnection } from './tcp-rooms-connection.ts';
@@ -60,23 +60,12 @@ async function startTcpRooms(start: AdapterStartContext<TcpRoomsOptions>): Promi
     turnMs: TURN_MS,
     maxUnreadBytes: MAX_UNREAD_BYTES,
   });
-  const listener = await edgeOf(start).listenTcp(
-    { host: start.host, port: start.port, allowHalfOpen: true },
+  return serveTcp(
+    start,
+    runtime,
     (socket, clientAddress) => {
       new TcpRoomsConnection(runtime, socket, clientAddress, context);
     },
+    { allowHalfOpen: true },
   );
-
-  let closing: Promise<void> | null = null;
-  return {
-    port: listener.port,
-    close() {
-      closing ??= (async () => {
-        const stopped = listener.close();
-        await runtime.shutdown();
-        await stopped;
-      })();
-      return closing;
-    },
-  };
 }

@@ -30,6 +30,7 @@ export {
   MIN_RATE_WAIT_MS,
 } from './connection/connection-runtime.ts';
 export { type FrameReader, wholeMessages } from './connection/frame-reader.ts';
+export { serveTcp } from './connection/serve-tcp.ts';
 export { SocketTransport, type Transport, type TransportReceiver } from './connection/transport.ts';
 export { CidrError, CidrSet, parseCidr } from './edge/cidr.ts';
 export { descriptorSoftLimit, maxConnectionsForDescriptors } from './edge/descriptor-limit.ts';
