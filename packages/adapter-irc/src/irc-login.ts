@@ -1,4 +1,4 @@
-import { isServiceUnavailable, type LoginResult, type Name } from '@switchboard/core';
+import { type Name, orUnavailable } from '@switchboard/core';
 import type { IrcConnection } from './irc-connection.ts';
 import { ircRefusals } from './irc-replies.ts';
 
@@ -13,12 +13,6 @@ export async function login(
   name: Name,
   password: string,
 ): Promise<'ok' | string | null> {
-  let result: LoginResult;
-  try {
-    result = await connection.session.login(name, password);
-  } catch (error) {
-    if (isServiceUnavailable(error)) return UNAVAILABLE;
-    throw error;
-  }
+  const result = await orUnavailable(connection.session.login(name, password));
   return result === 'ok' ? 'ok' : ircRefusals[result];
 }

@@ -5,9 +5,8 @@ import {
   type ConnectionRuntime,
   checkTextName,
   type ErrorCode,
-  isServiceUnavailable,
   Name,
-  type Session,
+  orUnavailable,
   SocketTransport,
 } from '@switchboard/core';
 import { encodeRsUs, RsUsDecoder, type RsUsFrame, stripDelimiters } from './rs-us-codec.ts';
@@ -142,16 +141,9 @@ export class RsUsConnection extends Connection<RsUsFrame, Buffer | string> {
       this.#refuse(problem);
       return;
     }
-    let result: Awaited<ReturnType<Session['login']>>;
-    try {
-      result = await this.session.login(Name.fromText(name), password);
-    } catch (error) {
-      if (!isServiceUnavailable(error)) throw error;
-      // The hub warns about the outage once per interval. The seed's clients know login_invalid;
-      // the extra part says it is not the password, so trying again later is the right thing.
-      this.#refuse('SERVICE_UNAVAILABLE');
-      return;
-    }
+    // An outage (the hub warns about it once per interval) is refused from the same table: the
+    // seed's clients know login_invalid, and its extra part says it is not the password.
+    const result = await orUnavailable(this.session.login(Name.fromText(name), password));
     if (result !== 'ok') {
       this.#refuse(result);
       return;

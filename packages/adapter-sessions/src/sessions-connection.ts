@@ -16,7 +16,6 @@ import {
 } from '@switchboard/adapter-json-ws';
 import {
   type ChatMessage,
-  type ClaimResult,
   Connection,
   type ConnectionHost,
   ConnectionRuntime,
@@ -24,6 +23,7 @@ import {
   isServiceUnavailable,
   type Logger,
   Name,
+  orUnavailable,
   type SessionDirectory,
   wholeMessages,
 } from '@switchboard/core';
@@ -175,15 +175,8 @@ export class SessionsConnection extends Connection<Buffer, CloseFrame> {
 
   async #claim(): Promise<void> {
     const session = this.session;
-    let result: ClaimResult;
-    try {
-      result = await session.claimGuest(Name.fromText(this.#clientId));
-    } catch (error) {
-      if (!isServiceUnavailable(error)) throw error;
-      // An outage, which the hub already warns about: 1013 tells the client to try again later.
-      this.#refuse('SERVICE_UNAVAILABLE');
-      return;
-    }
+    // An outage (which the hub already warns about) is refused like the rest: 1013, try again later.
+    const result = await orUnavailable(session.claimGuest(Name.fromText(this.#clientId)));
     if (result !== 'ok') {
       this.#refuse(result);
       return;

@@ -58,3 +58,17 @@ export class SwitchboardError extends Error {
 export function isServiceUnavailable(error: unknown): boolean {
   return error instanceof SwitchboardError && error.code === 'SERVICE_UNAVAILABLE';
 }
+
+/**
+ * An identification's answer with an outage as one more code: `SERVICE_UNAVAILABLE` instead of a
+ * rejection, so an adapter renders it from the same table as every other refusal. Anything else
+ * that fails still rejects (a bug, not an outage).
+ */
+export async function orUnavailable<T>(work: Promise<T>): Promise<T | 'SERVICE_UNAVAILABLE'> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isServiceUnavailable(error)) return 'SERVICE_UNAVAILABLE';
+    throw error;
+  }
+}

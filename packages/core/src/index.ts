@@ -59,6 +59,7 @@ export {
   errorCatalog,
   errorMessage,
   isServiceUnavailable,
+  orUnavailable,
   SwitchboardError,
 } from './errors.ts';
 export type { ConnectionCursor, ConnectionInfo } from './hub/connection-list.ts';
