@@ -61,7 +61,6 @@ export function framePayloadBytes(frame: Buffer): number {
 /** The parts of `ws`'s sender a pre-encoded frame goes through (not public API; checked on use). */
 interface WsSender {
   _state: number;
-  _socket: Socket;
 }
 /** The sender's idle state: nothing being compressed or read from a Blob, nothing queued. */
 const SENDER_IDLE = 0;
@@ -74,8 +73,44 @@ function asBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-/** Writes one text message: a frame from {@link encodeTextFrame} as it is, anything else through `ws`. */
+// Writes are batched per turn: the turn is what runs before the next `process.nextTick` (a read
+// of one socket, with the microtasks of the answers it started). A socket written in a turn is
+// corked, and uncorked when it ends.
+
+/** A corked socket holding this much is written at once. */
+const MAX_CORKED_BYTES = 64 * 1024;
+let turnEnding = false;
+let corked: Socket[] = [];
+
+function endWriteTurn(): void {
+  turnEnding = false;
+  const sockets = corked;
+  corked = [];
+  for (const socket of sockets) socket.uncork();
+}
+
+/**
+ * Writes one text message: a frame from {@link encodeTextFrame} as it is, anything else through
+ * `ws`. Writes are corked and go out together when the turn ends: a burst to one reader (the
+ * answers to pipelined frames, the broadcasts of one chunk) in one system call instead of one each.
+ */
 function writeMessage(ws: WebSocket, data: Buffer | string): void {
+  const socket = (ws as unknown as { _socket: Socket })._socket;
+  if (socket.writableCorked === 0 && socket.writableLength < MAX_CORKED_BYTES) {
+    socket.cork();
+    corked.push(socket);
+    if (!turnEnding) {
+      turnEnding = true;
+      process.nextTick(endWriteTurn);
+    }
+  }
+  send(ws, socket, data);
+  // A big burst goes out as it comes, as uncorked writes would: held back, it would look like
+  // a slow reader's backlog.
+  if (socket.writableCorked !== 0 && socket.writableLength >= MAX_CORKED_BYTES) socket.uncork();
+}
+
+function send(ws: WebSocket, socket: Socket, data: Buffer | string): void {
   if (typeof data !== 'string') {
     const payloadBytes = (data as EncodedFrame)[PAYLOAD_BYTES];
     if (payloadBytes !== undefined) {
@@ -83,7 +118,7 @@ function writeMessage(ws: WebSocket, data: Buffer | string): void {
       // Idle, `ws` would frame it the same way and write it at once: write the frame ourselves.
       // (Never busy here: per-message deflate is off and nothing sends Blobs.)
       if (sender !== null && sender._state === SENDER_IDLE) {
-        sender._socket.write(data);
+        socket.write(data);
         return;
       }
       data = data.subarray(data.length - payloadBytes);
@@ -177,23 +212,6 @@ export class WebSocketTransport implements Transport<CloseFrame> {
 }
 
 /**
- * Writes are batched per turn: the turn is what runs before the next `process.nextTick` (a read
- * of one socket, with the microtasks of the answers it started). A socket written in a turn is
- * corked, and uncorked when it ends.
- */
-/** A corked socket holding this much is written at once. */
-const MAX_CORKED_BYTES = 64 * 1024;
-let turnEnding = false;
-let corked: Socket[] = [];
-
-function endWriteTurn(): void {
-  turnEnding = false;
-  const sockets = corked;
-  corked = [];
-  for (const socket of sockets) socket.uncork();
-}
-
-/**
  * `ws`'s WebSocket that is its own runtime {@link Transport}: give it to the server
  * (`new WebSocketServer({ WebSocket: TransportWebSocket })`) and pass the socket itself to the
  * connection. Its events go straight to the connection from {@link emit}, with no listener on the
@@ -203,25 +221,8 @@ function endWriteTurn(): void {
  */
 export class TransportWebSocket extends WebSocket implements Transport<CloseFrame> {
   #receiver: TransportReceiver | undefined = undefined;
-  /**
-   * Writes one message. Writes are corked and go out together when the turn ends: a burst to one
-   * reader (the answers to pipelined frames, the broadcasts of one chunk) in one system call
-   * instead of one each.
-   */
   write(data: Buffer | string): void {
-    const socket = (this as unknown as { _socket: Socket })._socket;
-    if (socket.writableCorked === 0 && socket.writableLength < MAX_CORKED_BYTES) {
-      socket.cork();
-      corked.push(socket);
-      if (!turnEnding) {
-        turnEnding = true;
-        process.nextTick(endWriteTurn);
-      }
-    }
     writeMessage(this, data);
-    // A big burst goes out as it comes, as uncorked writes would: held back, it would look like
-    // a slow reader's backlog.
-    if (socket.writableCorked !== 0 && socket.writableLength >= MAX_CORKED_BYTES) socket.uncork();
   }
 
   get bufferedBytes(): number {
