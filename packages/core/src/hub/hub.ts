@@ -33,6 +33,7 @@ import {
   mergeConnections,
 } from './connection-list.ts';
 import { HubStats } from './hub-stats.ts';
+import { NameHolders } from './name-holders.ts';
 import {
   type AdmissionResult,
   type ClaimResult,
@@ -98,7 +99,7 @@ export class Hub {
   readonly #presence: Presence;
   readonly #connections: ConnectionLimiter;
   /** Identified local sessions by name key. */
-  readonly #byName = new Map<string, Set<Session>>();
+  readonly #byName = new NameHolders();
   /** The keys of #byName, sorted: the local part of every listing, kept so listing never sorts. */
   readonly #localNames = new SortedNames();
   /** Identified local sessions by room ('' is the main chat). */
@@ -340,7 +341,7 @@ export class Hub {
       if (key === sender.key) return [];
       const holders = this.#byName.get(key);
       if (!holders) return this.#unknownRecipients(session, [key]);
-      this.#deliverAll(holders, message, null);
+      this.#deliverToHolders(holders, message);
       return [];
     }
     const keys: string[] = [];
@@ -353,7 +354,7 @@ export class Hub {
     for (const key of keys) {
       const holders = this.#byName.get(key);
       if (holders) {
-        this.#deliverAll(holders, message, null);
+        this.#deliverToHolders(holders, message);
         unseen.delete(key);
       }
     }
@@ -431,13 +432,11 @@ export class Hub {
   #unbind(session: Session): void {
     const name = session.name;
     if (!name) return;
-    const holders = this.#byName.get(name.key);
-    holders?.delete(session);
+    const lastHolder = this.#byName.delete(name.key, session);
     this.#leaveRoom(session);
     session.unbound();
     session.stats.identified -= 1;
-    if (holders && holders.size === 0) {
-      this.#byName.delete(name.key);
+    if (lastHolder) {
       this.#localNames.delete(name.key);
       this.#presence.remove(name.key);
     }
@@ -469,22 +468,16 @@ export class Hub {
       session.firstIdentified(now);
       session.stats.observeIdentification(now - session.connectedAt);
     }
-    let holders = this.#byName.get(name.key);
-    if (!holders) {
-      holders = new Set();
-      this.#byName.set(name.key, holders);
+    if (this.#byName.add(name.key, session)) {
       this.#localNames.add(name);
       this.#presence.add(name.key, kind === 'guest' ? session.claimToken : 0);
     }
-    holders.add(session);
     this.#joinRoom(session);
   }
 
   /** Closes local guest holders of a name whose claim is older than `token`. */
   #replaceGuests(nameKey: string, token: number): void {
-    const holders = this.#byName.get(nameKey);
-    if (!holders) return;
-    for (const holder of [...holders]) {
+    for (const holder of this.#byName.list(nameKey)) {
       if (holder.kind !== 'guest' || holder.claimToken >= token) continue;
       this.#unbind(holder);
       this.#safely(() => holder.sink.replaced());
@@ -492,9 +485,7 @@ export class Hub {
   }
 
   #invalidateLocal(nameKey: string, except: Session | null): void {
-    const holders = this.#byName.get(nameKey);
-    if (!holders) return;
-    for (const holder of [...holders]) {
+    for (const holder of this.#byName.list(nameKey)) {
       if (holder === except || holder.kind !== 'registered' || !holder.sink.invalidated) continue;
       this.#unbind(holder);
       this.#safely(() => holder.sink.invalidated?.());
@@ -510,7 +501,7 @@ export class Hub {
       for (const key of new Set(request.to)) {
         const holders = key === request.sender ? undefined : this.#byName.get(key);
         if (!holders) continue;
-        this.#deliverAll(holders, message, null);
+        this.#deliverToHolders(holders, message);
         reached.add(key);
       }
       return reached;
@@ -525,9 +516,7 @@ export class Hub {
 
   /** Unbinds and closes every local connection of a name; returns how many. */
   #disconnectLocal(nameKey: string): number {
-    const holders = this.#byName.get(nameKey);
-    if (!holders) return 0;
-    const closing = [...holders];
+    const closing = this.#byName.list(nameKey);
     for (const holder of closing) {
       this.#unbind(holder);
       this.#safely(() => (holder.sink.disconnected ? holder.sink.disconnected() : holder.sink.replaced()));
@@ -579,6 +568,20 @@ export class Hub {
   }
 
   /** Delivers to every session in `targets` but those of `skipNameKey`; one bad sink harms no other. */
+  /** A direct message to the local connections of one name. */
+  #deliverToHolders(holders: Session | Set<Session>, message: ChatMessage): void {
+    if (holders instanceof Set) {
+      this.#deliverAll(holders, message, null);
+      return;
+    }
+    try {
+      holders.sink.deliver(message);
+      holders.stats.deliveries += 1;
+    } catch (error) {
+      this.logger.error({ err: error, protocol: holders.protocol }, 'delivery failed');
+    }
+  }
+
   #deliverAll(targets: Set<Session>, message: ChatMessage, skipNameKey: string | null): void {
     for (const target of targets) {
       if (target.name!.key === skipNameKey) continue;
@@ -626,7 +629,7 @@ export class Hub {
         this.stats.observeLatency(this.clock.now() - event.timestamp);
         for (const key of new Set(event.to)) {
           const holders = this.#byName.get(key);
-          if (holders) this.#deliverAll(holders, message, null);
+          if (holders) this.#deliverToHolders(holders, message);
         }
         return;
       }

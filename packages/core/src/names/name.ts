@@ -33,9 +33,10 @@ export class Name {
   }
 
   static fromText(text: string): Name {
+    // ASCII text is its own key (one char per byte): no Buffer per name on the hot path.
+    if (ASCII.test(text)) return new Name(text);
     const name = new Name(Buffer.from(text, 'utf8').toString('latin1'));
-    // An ASCII key is already its text: no second string.
-    name.#text = text.length === name.key.length ? name.key : text;
+    name.#text = text;
     return name;
   }
 
