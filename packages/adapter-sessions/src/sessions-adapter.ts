@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { frameLimit, HttpDeadline } from '@switchboard/adapter-json-ws';
+import { frameLimit, HttpDeadline, TransportWebSocket } from '@switchboard/adapter-json-ws';
 import {
   type AdapterStartContext,
   defineAdapter,
@@ -12,7 +12,7 @@ import {
   Name,
   type RunningAdapter,
 } from '@switchboard/core';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { formatSessionList, httpRefusal, parseUpgradeTarget, RETRY_AFTER_SECONDS } from './sessions-codec.ts';
 import { SessionsConnection, SessionsRuntime } from './sessions-connection.ts';
 import { type SessionsOptions, sessionsOptionsSchema } from './sessions-options.ts';
@@ -37,6 +37,8 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     perMessageDeflate: false,
     maxPayload: frameLimit(options),
     clientTracking: false,
+    // Each socket is its connection's transport: no listeners on it, no wrapper (json-ws's too).
+    WebSocket: TransportWebSocket,
   });
 
   /** Plain HTTP: the two routes of SPEC §6 (GET and HEAD), 404 for anything else. */
@@ -111,7 +113,7 @@ export async function startSessions(context: AdapterStartContext<SessionsOptions
     if (runtime.shuttingDown) return refuse(socket, 503, 'server shutting down');
     if (socket.destroyed) return;
     const address = edge.clientAddress(request);
-    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+    wss.handleUpgrade(request, socket, head, (ws: TransportWebSocket) => {
       // ws handles the socket's errors from now on.
       socket.removeListener('error', onUpgradeError);
       new SessionsConnection(runtime, ws, target.clientId, address);

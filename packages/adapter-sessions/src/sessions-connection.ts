@@ -12,7 +12,7 @@ import {
   jsonWsErrors,
   MAX_QUEUED_FRAMES,
   receiveMessageText,
-  WebSocketTransport,
+  type TransportWebSocket,
 } from '@switchboard/adapter-json-ws';
 import {
   type ChatMessage,
@@ -27,7 +27,6 @@ import {
   type SessionDirectory,
   wholeMessages,
 } from '@switchboard/core';
-import type { WebSocket } from 'ws';
 import type { SessionsOptions } from './sessions-options.ts';
 import { sessionsRefusals } from './sessions-refusals.ts';
 
@@ -84,8 +83,8 @@ export class SessionsConnection extends Connection<Buffer, CloseFrame> {
   #pingOut = false;
 
   /** `address`: the client's, from the edge (a trusted proxy's word, else the peer). */
-  constructor(runtime: SessionsRuntime, ws: WebSocket, clientId: string, address: string) {
-    super(runtime, new WebSocketTransport(ws), address, wholeMessages);
+  constructor(runtime: SessionsRuntime, ws: TransportWebSocket, clientId: string, address: string) {
+    super(runtime, ws, address, wholeMessages);
     this.#clientId = clientId;
     if (!this.admitted) return;
     // A claim waiting on a store or a cluster that hangs must not hold the connection unnamed.
@@ -141,7 +140,7 @@ export class SessionsConnection extends Connection<Buffer, CloseFrame> {
       // Silent for a whole ping interval (its pings and pongs count as talking): ask.
       this.#pingOut = true;
       this.awaitInput();
-      (this.transport as WebSocketTransport).ws.ping();
+      (this.transport as TransportWebSocket).ping();
       this.setDeadline(this.runtime.options.pongTimeoutMs, PONG_DEADLINE);
     }
   }
