@@ -1,16 +1,20 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { ClientProtocol } from '../load/clients/client.ts';
-import { LoadPool } from '../load/pool.ts';
+import { LoadPool, sleep } from '../load/pool.ts';
 import type { ScenarioResult } from '../results.ts';
 import { SWITCHBOARD } from '../results.ts';
-import { startRedis } from '../servers/redis-server.ts';
+import { pinnedCommand } from '../servers/process-stats.ts';
+import { type PrivateRedis, startRedis } from '../servers/redis-server.ts';
 import type { ServerUnderTest } from '../servers/server.ts';
-import { type BenchContext, clientSpecs, errorText, gateway, names, socketIo } from './context.ts';
+import { type BenchContext, clientSpecs, cpuMeter, errorText, gateway, names, socketIo } from './context.ts';
 import { combine } from './direct.ts';
 import { RowTable } from './rows.ts';
 import { saturateThenHalf, type TrafficResult } from './traffic.ts';
 import { type WarmUp, warmUpNote, warmUpServers } from './warm-up.ts';
 
 export const PER_CPU_SECOND = 'deliveries per server CPU-second';
+const REDIS_COMMANDS = 'Redis commands';
+const WITH_REDIS = 'deliveries per CPU-second, Redis included';
 const SIZES = { full: [2, 4, 8], smoke: [2, 4] } as const;
 
 const contenders: Array<{
@@ -34,13 +38,25 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
   const table = new RowTable();
   const notes: string[] = [];
   const warmUps: string[] = [];
+  // A control: 2 processes sharing their core with busy neighbours that are not servers, so the
+  // share of the drop that comes from time-sharing one core (caches, switches) can be told apart.
+  const runs: Array<{ size: number; neighbours: number; systems: string[] }> = sizes.map((size) => ({
+    size,
+    neighbours: 0,
+    systems: contenders.map((contender) => contender.system),
+  }));
+  if (context.scale.name === 'full' && context.serverCore !== null)
+    runs.push({ size: 2, neighbours: NEIGHBOURS, systems: [SWITCHBOARD] });
   for (const contender of contenders) {
-    for (const size of sizes) {
-      const caseName = `${size} processes`;
-      context.log(`scaling: ${contender.system}, ${size} processes`);
+    for (const { size, neighbours, systems } of runs) {
+      if (!systems.includes(contender.system)) continue;
+      const caseName = caseOf(size, neighbours);
+      context.log(`scaling: ${contender.system}, ${caseName}`);
       let result: TrafficResult | null = null;
+      let cost: RedisCost | null = null;
       const redis = await startRedis(context.serverCore);
       const servers: ServerUnderTest[] = [];
+      const busy = startNeighbours(context.serverCore, neighbours);
       const pool = new LoadPool(1);
       try {
         const started = await Promise.allSettled(
@@ -51,13 +67,15 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
         if (failed) throw new Error(`not available: ${errorText(failed.reason)}`);
         const warmed = await allPairs(context, pool, servers, contender.protocol);
         result = warmed.result;
-        warmUps.push(`${contender.system} ×${size} ${warmed.warmUp.seconds.toFixed(0)} s`);
+        cost = await redisCost(context, pool, servers, redis);
+        warmUps.push(`${contender.system} ${caseName} ${warmed.warmUp.seconds.toFixed(0)} s`);
         if (result.half.measurement.lost > 0)
-          notes.push(`${contender.system} at ${size}: ${result.half.measurement.lost} connections lost`);
+          notes.push(`${contender.system}, ${caseName}: ${result.half.measurement.lost} connections lost`);
       } catch (error) {
-        notes.push(`${contender.system} at ${size}: ${errorText(error)}`);
+        notes.push(`${contender.system}, ${caseName}: ${errorText(error)}`);
       } finally {
         pool.stopWorkers();
+        for (const neighbour of busy) neighbour.kill('SIGKILL');
         await Promise.all(servers.map((server) => server.stop()));
         await redis.stop();
       }
@@ -67,17 +85,29 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
           ? result.saturated.measurement.perSecond / (result.saturated.serverCpu / 100)
           : null;
       table.set(caseName, PER_CPU_SECOND, '/CPU-s', 'higher', contender.system, perCpuSecond);
+      table.set(caseName, WITH_REDIS, '/CPU-s', 'higher', contender.system, cost?.perCpuSecond ?? null);
+      table.set(caseName, 'Redis CPU at saturation', '%', 'lower', contender.system, cost?.redisCpu ?? null);
+      table.set(
+        caseName,
+        REDIS_COMMANDS,
+        'per message',
+        'lower',
+        contender.system,
+        cost?.commandsPerMessage ?? null,
+      );
     }
   }
   // How the per-CPU figure holds up against the 2-process one, per system.
   for (const contender of contenders) {
     const base = table.rows.find((row) => row.case === '2 processes' && row.metric === PER_CPU_SECOND)
       ?.values[contender.system];
-    for (const size of sizes) {
-      const row = table.rows.find((r) => r.case === `${size} processes` && r.metric === PER_CPU_SECOND);
+    for (const { size, neighbours, systems } of runs) {
+      if (!systems.includes(contender.system)) continue;
+      const caseName = caseOf(size, neighbours);
+      const row = table.rows.find((r) => r.case === caseName && r.metric === PER_CPU_SECOND);
       const value = row?.values[contender.system];
       const ratio = base && value ? (value / base) * 100 : null;
-      table.set(`${size} processes`, 'per CPU-second vs 2 processes', '%', 'higher', contender.system, ratio);
+      table.set(caseName, 'per CPU-second vs 2 processes', '%', 'higher', contender.system, ratio);
     }
   }
   return {
@@ -89,9 +119,76 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
     notes: [
       `N server processes and their Redis share the server core(s); pairs = a multiple of N×(N−1) near ${context.scale.clusterPairs}, one per ordered pair of processes in turn, so every process sends to every other; server CPU sums the N processes (Redis not included). On a small machine more processes mean more context switches for the same cores: read the trend, not the absolute figure.`,
       `${warmUpNote(context)} Warm-up took: ${warmUps.join(', ')}.`,
+      `Control (${caseOf(2, NEIGHBOURS)}, switchboard only): the 2-process case again, its core shared with ${NEIGHBOURS} busy processes that are not servers (each a Node loop allocating small objects). Its server work per message is the 2-process one, so what it loses per CPU-second estimates what time-sharing one core costs by itself (processor caches, switches): a part of the drop at 8 processes that no routing removes.`,
+      `Redis commands per message, Redis CPU and ${WITH_REDIS}: from one more saturated window of ${context.scale.measureSeconds} s (INFO commandstats before and after, every command counted: heartbeats too).`,
       ...notes,
     ],
   };
+}
+
+/** Busy processes beside the servers in the control case. */
+const NEIGHBOURS = 6;
+
+const caseOf = (size: number, neighbours: number) =>
+  neighbours === 0 ? `${size} processes` : `${size} processes + ${neighbours} busy neighbours`;
+
+/** A Node process that keeps its core busy allocating small objects, as a server process does. */
+const NEIGHBOUR_SCRIPT = `let keep = [];
+const spin = () => {
+  const end = Date.now() + 2;
+  while (Date.now() < end) {
+    keep.push({ at: Math.random(), text: 'x' + Math.random() });
+    if (keep.length > 50000) keep = [];
+  }
+  setImmediate(spin);
+};
+spin();`;
+
+function startNeighbours(core: number | null, count: number): ChildProcess[] {
+  return Array.from({ length: count }, () => {
+    const [command, args] = pinnedCommand(core, process.execPath, ['-e', NEIGHBOUR_SCRIPT]);
+    return spawn(command, args, { stdio: 'ignore' });
+  });
+}
+
+interface RedisCost {
+  commandsPerMessage: number;
+  /** % of one core. */
+  redisCpu: number;
+  /** Deliveries per CPU-second of the servers and Redis together. */
+  perCpuSecond: number;
+}
+
+/** What Redis does per message at saturation: commands, and its CPU next to the servers'. */
+async function redisCost(
+  context: BenchContext,
+  pool: LoadPool,
+  servers: ServerUnderTest[],
+  redis: PrivateRedis,
+): Promise<RedisCost> {
+  await pool.start({
+    mode: 'saturate',
+    window: context.scale.directWindow,
+    textBytes: context.scale.textBytes,
+  });
+  try {
+    await sleep((context.scale.warmupSeconds / 2) * 1000);
+    const before = await redis.commandCalls();
+    const redisCpu = cpuMeter([redis.pid]);
+    const serverCpu = cpuMeter(servers.flatMap((server) => server.pids));
+    const measurement = await pool.measure(0, context.scale.measureSeconds);
+    const redisUse = redisCpu();
+    const serverUse = serverCpu();
+    const commands = (await redis.commandCalls()) - before;
+    return {
+      commandsPerMessage: measurement.deliveries > 0 ? commands / measurement.deliveries : Number.NaN,
+      redisCpu: redisUse,
+      perCpuSecond: measurement.perSecond / ((redisUse + serverUse) / 100),
+    };
+  } finally {
+    await pool.stop();
+    await pool.drain();
+  }
 }
 
 /** Opens one sender→receiver pair per ordered pair of servers (repeated), checks delivery, measures. */

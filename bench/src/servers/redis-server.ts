@@ -1,10 +1,13 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { pinnedCommand } from './process-stats.ts';
 
 export interface PrivateRedis {
   url: string;
+  pid: number;
+  /** Commands the server has run so far (INFO commandstats), the INFO calls that asked left out. */
+  commandCalls(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,9 @@ export async function startRedis(core: number | null): Promise<PrivateRedis> {
   child.stdout!.resume();
   return {
     url: `redis://127.0.0.1:${port}`,
+    // taskset execs redis-server: the child's pid is the server's.
+    pid: child.pid!,
+    commandCalls: () => commandCalls(port),
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -42,6 +48,18 @@ export async function startRedis(core: number | null): Promise<PrivateRedis> {
       await exited;
     },
   };
+}
+
+function commandCalls(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', ['-p', String(port), 'INFO', 'commandstats'], (error, stdout) => {
+      if (error) return reject(error);
+      let total = 0;
+      for (const match of stdout.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+        if (match[1] !== 'info') total += Number(match[2]);
+      resolve(total);
+    });
+  });
 }
 
 function freePort(): Promise<number> {
