@@ -69,6 +69,17 @@ export async function clusterScenario(context: BenchContext): Promise<ScenarioRe
       }
       if (kind === 'direct') table.traffic(caseName, contender.system, result, THROUGHPUT);
       else table.traffic(broadcastCase, contender.system, result, DELIVERIES);
+      // Half of the saturated rate is not half of the CPU: batching makes saturation cheaper per
+      // message than a steady rate, so this says how loaded the latency windows really were.
+      const halfCpu = result?.half.serverCpu ?? null;
+      table.set(
+        kind === 'direct' ? caseName : broadcastCase,
+        'server CPU at half load',
+        '%',
+        'lower',
+        contender.system,
+        halfCpu,
+      );
     }
   }
   return {

@@ -85,6 +85,14 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
           ? result.saturated.measurement.perSecond / (result.saturated.serverCpu / 100)
           : null;
       table.set(caseName, PER_CPU_SECOND, '/CPU-s', 'higher', contender.system, perCpuSecond);
+      table.set(
+        caseName,
+        'server CPU at half load',
+        '%',
+        'lower',
+        contender.system,
+        result?.half.serverCpu ?? null,
+      );
       table.set(caseName, WITH_REDIS, '/CPU-s', 'higher', contender.system, cost?.perCpuSecond ?? null);
       table.set(caseName, 'Redis CPU at saturation', '%', 'lower', contender.system, cost?.redisCpu ?? null);
       table.set(
