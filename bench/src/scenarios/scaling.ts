@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import type { ClientProtocol } from '../load/clients/client.ts';
 import { LoadPool, sleep } from '../load/pool.ts';
 import type { ScenarioResult } from '../results.ts';
 import { SWITCHBOARD } from '../results.ts';
-import { pinnedCommand } from '../servers/process-stats.ts';
 import { type PrivateRedis, startRedis } from '../servers/redis-server.ts';
 import type { ServerUnderTest } from '../servers/server.ts';
 import { type BenchContext, clientSpecs, cpuMeter, errorText, gateway, names, socketIo } from './context.ts';
@@ -38,25 +36,14 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
   const table = new RowTable();
   const notes: string[] = [];
   const warmUps: string[] = [];
-  // A control: 2 processes sharing their core with busy neighbours that are not servers, so the
-  // share of the drop that comes from time-sharing one core (caches, switches) can be told apart.
-  const runs: Array<{ size: number; neighbours: number; systems: string[] }> = sizes.map((size) => ({
-    size,
-    neighbours: 0,
-    systems: contenders.map((contender) => contender.system),
-  }));
-  if (context.scale.name === 'full' && context.serverCore !== null)
-    runs.push({ size: 2, neighbours: NEIGHBOURS, systems: [SWITCHBOARD] });
   for (const contender of contenders) {
-    for (const { size, neighbours, systems } of runs) {
-      if (!systems.includes(contender.system)) continue;
-      const caseName = caseOf(size, neighbours);
+    for (const size of sizes) {
+      const caseName = `${size} processes`;
       context.log(`scaling: ${contender.system}, ${caseName}`);
       let result: TrafficResult | null = null;
       let cost: RedisCost | null = null;
       const redis = await startRedis(context.serverCore);
       const servers: ServerUnderTest[] = [];
-      const busy = startNeighbours(context.serverCore, neighbours);
       const pool = new LoadPool(1);
       try {
         const started = await Promise.allSettled(
@@ -75,7 +62,6 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
         notes.push(`${contender.system}, ${caseName}: ${errorText(error)}`);
       } finally {
         pool.stopWorkers();
-        for (const neighbour of busy) neighbour.kill('SIGKILL');
         await Promise.all(servers.map((server) => server.stop()));
         await redis.stop();
       }
@@ -109,9 +95,8 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
   for (const contender of contenders) {
     const base = table.rows.find((row) => row.case === '2 processes' && row.metric === PER_CPU_SECOND)
       ?.values[contender.system];
-    for (const { size, neighbours, systems } of runs) {
-      if (!systems.includes(contender.system)) continue;
-      const caseName = caseOf(size, neighbours);
+    for (const size of sizes) {
+      const caseName = `${size} processes`;
       const row = table.rows.find((r) => r.case === caseName && r.metric === PER_CPU_SECOND);
       const value = row?.values[contender.system];
       const ratio = base && value ? (value / base) * 100 : null;
@@ -127,36 +112,10 @@ export async function scalingScenario(context: BenchContext): Promise<ScenarioRe
     notes: [
       `N server processes and their Redis share the server core(s); pairs = a multiple of N×(N−1) near ${context.scale.clusterPairs}, one per ordered pair of processes in turn, so every process sends to every other; server CPU sums the N processes (Redis not included). On a small machine more processes mean more context switches for the same cores: read the trend, not the absolute figure.`,
       `${warmUpNote(context)} Warm-up took: ${warmUps.join(', ')}.`,
-      `Control (${caseOf(2, NEIGHBOURS)}, switchboard only): the 2-process case again, its core shared with ${NEIGHBOURS} busy processes that are not servers (each a Node loop allocating small objects). Its server work per message is the 2-process one, so what it loses per CPU-second estimates what time-sharing one core costs by itself (processor caches, switches): a part of the drop at 8 processes that no routing removes.`,
       `Redis commands per message, Redis CPU and ${WITH_REDIS}: from one more saturated window of ${context.scale.measureSeconds} s (INFO commandstats before and after, every command counted: heartbeats too).`,
       ...notes,
     ],
   };
-}
-
-/** Busy processes beside the servers in the control case. */
-const NEIGHBOURS = 6;
-
-const caseOf = (size: number, neighbours: number) =>
-  neighbours === 0 ? `${size} processes` : `${size} processes + ${neighbours} busy neighbours`;
-
-/** A Node process that keeps its core busy allocating small objects, as a server process does. */
-const NEIGHBOUR_SCRIPT = `let keep = [];
-const spin = () => {
-  const end = Date.now() + 2;
-  while (Date.now() < end) {
-    keep.push({ at: Math.random(), text: 'x' + Math.random() });
-    if (keep.length > 50000) keep = [];
-  }
-  setImmediate(spin);
-};
-spin();`;
-
-function startNeighbours(core: number | null, count: number): ChildProcess[] {
-  return Array.from({ length: count }, () => {
-    const [command, args] = pinnedCommand(core, process.execPath, ['-e', NEIGHBOUR_SCRIPT]);
-    return spawn(command, args, { stdio: 'ignore' });
-  });
 }
 
 interface RedisCost {
