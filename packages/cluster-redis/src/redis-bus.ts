@@ -84,7 +84,7 @@ export class RedisBus implements Bus {
   readonly #batchHead: Buffer;
   /** This turn's PUBLISHes, in the order they must reach Redis. */
   #outgoing: Outgoing[] = [];
-  /** Per inbox channel, the batch that events for it may still join this turn. */
+  /** Per node, the batch for its inbox that events may still join this turn. */
   readonly #openInboxes = new Map<string, Outgoing>();
   /** The batch that cluster-channel events may still join this turn. */
   #openCluster: Outgoing | null = null;
@@ -148,8 +148,8 @@ export class RedisBus implements Bus {
       // broadcast goes through every inbox too, keeping its order with the sender's directs.
       const mirror = this.#sync.mirror;
       const nodes = event.room === null ? mirror.nodes() : mirror.roomNodes(event.room);
-      for (const nodeId of nodes) this.#send(this.#keys.inbox(nodeId), event);
-    } else this.#send(this.#keys.channel, event);
+      for (const nodeId of nodes) this.#toNode(nodeId, event);
+    } else this.#toCluster(event);
   }
 
   onEvent(handler: (event: BusEvent) => void): void {
@@ -193,7 +193,7 @@ export class RedisBus implements Bus {
         return;
       }
       this.#lastRoute.delete(key);
-      for (const nodeId of route) this.#send(this.#keys.inbox(nodeId), event, 0);
+      for (const nodeId of route) this.#toNode(nodeId, event, 0);
       return;
     }
     const groups = new Map<string, { to: string[]; sole: boolean }>();
@@ -222,7 +222,7 @@ export class RedisBus implements Bus {
       }
     }
     for (const [nodeId, group] of groups)
-      this.#send(this.#keys.inbox(nodeId), { ...event, to: group.to }, group.sole ? DirectFlags.SOLE : 0);
+      this.#toNode(nodeId, { ...event, to: group.to }, group.sole ? DirectFlags.SOLE : 0);
   }
 
   /** One recipient routed to one node: remembers the route, and hands off when it moved. */
@@ -232,39 +232,46 @@ export class RedisBus implements Bus {
     if (previous !== target) {
       this.#lastRoute.set(key, target);
       if (previous !== undefined && this.#sync.mirror.knows(previous)) {
-        this.#send(this.#keys.inbox(previous), { kind: 'handoff', name: key, to: target });
+        this.#toNode(previous, { kind: 'handoff', name: key, to: target });
         flags |= DirectFlags.AFTER_MOVE;
       }
     }
-    this.#send(this.#keys.inbox(target), event, flags);
+    this.#toNode(target, event, flags);
   }
 
-  /** Adds one of this node's events to this turn's batch for `channel`. */
-  #send(channel: string, event: WireEvent, flags = 0): void {
-    let outgoing: Outgoing | null | undefined;
-    if (channel === this.#keys.channel) {
-      // Inbox events after this one must not overtake it (nor it them): their batches close.
-      this.#openInboxes.clear();
-      outgoing = this.#openCluster;
-    } else {
-      this.#openCluster = null;
-      outgoing = this.#openInboxes.get(channel);
-    }
+  /** Adds one of this node's events to this turn's batch for `nodeId`'s inbox. */
+  #toNode(nodeId: string, event: WireEvent, flags = 0): void {
+    // Cluster-channel events after this one must not overtake it: that batch closes.
+    this.#openCluster = null;
+    let outgoing = this.#openInboxes.get(nodeId);
     if (!outgoing) {
-      outgoing = { channel, batch: new FrameBatch(this.#batchHead), frame: null, kinds: [] };
-      this.#queue(outgoing);
-      if (channel === this.#keys.channel) this.#openCluster = outgoing;
-      else this.#openInboxes.set(channel, outgoing);
+      outgoing = this.#batch(this.#keys.inbox(nodeId));
+      this.#openInboxes.set(nodeId, outgoing);
     }
     outgoing.batch!.add(event, flags);
     outgoing.kinds.push(event.kind);
   }
 
+  /** Adds one of this node's events to this turn's batch for the cluster channel. */
+  #toCluster(event: WireEvent): void {
+    // Inbox events after this one must not overtake it (nor it them): their batches close.
+    this.#openInboxes.clear();
+    this.#openCluster ??= this.#batch(this.#keys.channel);
+    this.#openCluster.batch!.add(event);
+    this.#openCluster.kinds.push(event.kind);
+  }
+
+  #batch(channel: string): Outgoing {
+    const outgoing: Outgoing = { channel, batch: new FrameBatch(this.#batchHead), frame: null, kinds: [] };
+    this.#queue(outgoing);
+    return outgoing;
+  }
+
   /** Queues a frame as it is (another node's, passed on), in order with this turn's batches. */
-  #sendFrame(channel: string, frame: Buffer, kind: WireKind): void {
+  #sendFrame(nodeId: string, frame: Buffer, kind: WireKind): void {
     this.#openCluster = null;
-    this.#openInboxes.delete(channel);
-    this.#queue({ channel, batch: null, frame, kinds: [kind] });
+    this.#openInboxes.delete(nodeId);
+    this.#queue({ channel: this.#keys.inbox(nodeId), batch: null, frame, kinds: [kind] });
   }
 
   #queue(outgoing: Outgoing): void {
@@ -431,7 +438,7 @@ export class RedisBus implements Bus {
       this.#failed(new Error(`Redis connection is ${this.#redis.status}`));
       return;
     }
-    this.#sendFrame(this.#keys.inbox(nodeId), frame, kind);
+    this.#sendFrame(nodeId, frame, kind);
   }
 
   #hand(event: Direct): void {
