@@ -3,6 +3,7 @@ import type { Hub } from '../hub/hub.ts';
 import type { Limits } from '../limits/limits.ts';
 import type { ChatMessage } from '../messages/chat-message.ts';
 import { Name } from '../names/name.ts';
+import { eventually } from '../testing/eventually.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { type LoggedLine, recordingLogger } from '../testing/recording-logger.ts';
 import { createTestHub } from '../testing/test-hub.ts';
@@ -10,6 +11,8 @@ import { Connection } from './connection.ts';
 import { ConnectionRuntime, type ConnectionSettings } from './connection-runtime.ts';
 import type { FrameReader } from './frame-reader.ts';
 import { SocketTransport } from './transport.ts';
+
+export { eventually };
 
 /**
  * A tiny line protocol on the connection runtime, for the runtime's own tests: every `\n`-ended
@@ -295,17 +298,3 @@ export class LineClient {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Polls (in real time: sockets move on their own) until `check` stops throwing. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(5);
-    }
-  }
-}

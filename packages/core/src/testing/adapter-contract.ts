@@ -7,6 +7,7 @@ import type { Session } from '../hub/session.ts';
 import type { Limits } from '../limits/limits.ts';
 import type { ChatMessage } from '../messages/chat-message.ts';
 import { Name } from '../names/name.ts';
+import { eventually } from './eventually.ts';
 import { createTestHub } from './test-hub.ts';
 
 /** Registers a test only for protocols that have the capability, so none shows as skipped. */
@@ -214,20 +215,6 @@ export class ContractInbox {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` stops throwing. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(10);
-    }
-  }
-}
 
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -7,6 +7,7 @@ import type { Bus } from '../ports/bus.ts';
 import type { Presence, SessionDirectory } from '../ports/presence.ts';
 import type { AccountStore, RoomStore } from '../ports/stores.ts';
 import { MemoryAccountStore, MemoryRoomStore } from '../stores/memory-stores.ts';
+import { eventually } from './eventually.ts';
 import { createTestHub } from './test-hub.ts';
 
 /** The cluster ports of one node; stores are optional (a shared in-memory pair stands in). */
@@ -59,20 +60,6 @@ class RecordingSink implements SessionSink {
 class InvalidatableSink extends RecordingSink {
   invalidated(): void {
     this.invalidatedCount += 1;
-  }
-}
-
-/** Polls until `check` stops throwing; cluster ports settle asynchronously. */
-async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
   }
 }
 

@@ -19,6 +19,7 @@ export {
   type MakeCluster,
   runClusterContract,
 } from './cluster-contract.ts';
+export { eventually, sleep } from './eventually.ts';
 export { FakeClock } from './fake-clock.ts';
 export { MemoryCluster } from './memory-cluster.ts';
 export { lastWordsOf, openRawTcp, type RawTcpOptions } from './raw-tcp-client.ts';
