@@ -229,3 +229,27 @@ describe('what the stores hold', () => {
     expect(hashes[0]).not.toBe(hashes[1]);
   });
 });
+
+describe('several connections of one registered name', () => {
+  it('delivers to each of them, and to the one left when the others close; the name goes when the last does', async () => {
+    hub = createTestHub();
+    await hub.addAccount(name('carol'), 'pw');
+    await hub.addAccount(name('dave'), 'pw');
+    const phone = await loggedIn(new PlainSink());
+    const laptop = await loggedIn(new PlainSink());
+    const tablet = await loggedIn(new PlainSink());
+    const dave = await loggedIn(new PlainSink(), 'dave');
+    expect(await dave.session.sendDirect([name('carol')], 'one')).toEqual([]);
+    for (const each of [phone, laptop, tablet])
+      expect(each.sink.messages.map((m) => m.text)).toEqual(['one']);
+    laptop.session.close();
+    tablet.session.close();
+    expect(await dave.session.sendDirect([name('carol')], 'two')).toEqual([]);
+    expect(phone.sink.messages.map((m) => m.text)).toEqual(['one', 'two']);
+    expect(laptop.sink.messages).toHaveLength(1);
+    expect(await activeNames()).toEqual(['carol', 'dave']);
+    phone.session.close();
+    expect((await dave.session.sendDirect([name('carol')], 'three')).map((n) => n.text)).toEqual(['carol']);
+    expect(await activeNames()).toEqual(['dave']);
+  });
+});
